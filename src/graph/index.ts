@@ -1,0 +1,1 @@
+export { stronglyConnectedComponents, componentIndex } from './scc.js';

@@ -1,0 +1,10 @@
+/**
+ * Prepares cached real-data fixtures before any test runs, so that a plain
+ * `npx vitest run` works as well as scripts/test-all.sh. Generators are
+ * idempotent and return at once when their cache is complete.
+ */
+import { execFileSync } from 'node:child_process';
+
+export default function setup(): void {
+  execFileSync('bash', ['fixtures/gen/debian-indexes.sh'], { stdio: 'inherit' });
+}

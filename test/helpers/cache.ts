@@ -1,0 +1,16 @@
+/** Paths of the real-data fixtures cached outside git by fixtures/gen/*.sh. */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export const CACHE_DIR = process.env.DISTROKIT_CACHE ?? join(homedir(), '.cache', 'distrokit');
+
+export const debianCache = {
+  dir: join(CACHE_DIR, 'debian'),
+  main: join(CACHE_DIR, 'debian', 'main_Packages'),
+  mainGz: join(CACHE_DIR, 'debian', 'main_Packages.gz'),
+  mainXz: join(CACHE_DIR, 'debian', 'main_Packages.xz'),
+  updates: join(CACHE_DIR, 'debian', 'updates_Packages'),
+  security: join(CACHE_DIR, 'debian', 'security_Packages'),
+  lists: join(CACHE_DIR, 'debian', 'lists'),
+  sourcesList: join(CACHE_DIR, 'debian', 'sources.list'),
+};
