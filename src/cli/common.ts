@@ -1,5 +1,4 @@
 /** Shared CLI plumbing: argument parsing, error reporting, progress on stderr. */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DistrokitError } from '../../formats/errors.js';
 
 export type CommandRunner = (args: string[]) => Promise<number>;
@@ -11,9 +10,10 @@ export const EXIT_USAGE = 2;
 
 export class UsageError extends Error {}
 
-export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
+/** Runs an argument parse (e.g. `() => parseArgs({...})` from node:util) and turns its errors into usage errors (exit 2). */
+export function parseUsage<T>(parse: () => T): T {
   try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
+    return parse();
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
