@@ -3,7 +3,8 @@ import { type CommandRunner, EXIT_USAGE, reportError } from './common.js';
 
 /** Each group lives in its own module so groups can land independently. */
 const GROUPS: Record<string, { summary: string; load: () => Promise<{ run: CommandRunner }> }> = {
-  // group: { summary: '…', load: () => import('./group.js') },
+  demo: { summary: 'run the main job on a built-in default (closure of the common Debian set)', load: () => import('./demo.js') },
+  deb: { summary: 'Debian indexes, versions, closures and .deb files', load: () => import('./deb.js') },
 };
 
 const HELP = `distrokit — build Linux distribution images from first principles
