@@ -23,13 +23,16 @@ export async function* decompressXz(source: ByteSource, options: { file?: string
     },
   });
   const reader = new XzReadableStream(input).getReader();
+  let finished = false;
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
       yield value;
     }
+    finished = true;
   } catch (err) {
+    finished = true; // an error already released the decoder
     if (err instanceof DistrokitError) throw err;
     // xz-embedded reports numeric codes; 8 is XZ_BUF_ERROR (input ended early).
     const message = (err as Error).message ?? String(err);
@@ -39,6 +42,10 @@ export async function* decompressXz(source: ByteSource, options: { file?: string
       offset: consumed,
     }, { cause: err });
   } finally {
+    // xz-decompress decodes one stream at a time behind a module-wide mutex that
+    // only finishing, failing or cancelling releases: a consumer that stops early
+    // (a size limit, an error downstream) must cancel, or the next xz stream waits forever.
+    if (!finished) await reader.cancel().catch(() => undefined);
     reader.releaseLock();
   }
 }
