@@ -1,0 +1,73 @@
+/**
+ * An initrd: optional uncompressed archives first (early microcode), then one
+ * compressed newc archive of the tree. The kernel unpacks such concatenations
+ * in order, skipping zero padding between them.
+ */
+import { createGzip } from 'node:zlib';
+import { Readable, pipeline } from 'node:stream';
+import { type ByteSource, iterateBytes } from '../../formats/bytes.js';
+import { type CpioFormat, writeCpio } from '../../formats/cpio/writer.js';
+import { DistrokitError } from '../../formats/errors.js';
+import type { DirNode } from '../tree/types.js';
+import { compressLz4Legacy } from './lz4-legacy.js';
+import { type TreeToCpioOptions, cpioEntriesFromTree } from './tree-to-cpio.js';
+
+/** Compressions this writer produces. zstd and xz encoders are not available yet (no pure-JS/WASM encoder chosen). */
+export type InitrdCompression = 'gzip' | 'lz4' | 'none';
+export const INITRD_COMPRESSIONS: readonly InitrdCompression[] = ['gzip', 'lz4', 'none'];
+
+export interface BuildInitrdOptions extends TreeToCpioOptions {
+  compression?: InitrdCompression;
+  /** gzip level 1..9 (default 9, as `gzip -9n`). */
+  level?: number;
+  format?: CpioFormat;
+  alignData?: number;
+  /** Uncompressed archives to put first, in order (each zero-padded to 4 bytes). */
+  prepend?: ByteSource[];
+}
+
+export function compressStream(
+  source: AsyncIterable<Uint8Array>,
+  compression: string,
+  level = 9,
+): AsyncIterable<Uint8Array> {
+  switch (compression) {
+    case 'none':
+      return source;
+    case 'gzip':
+      // node's gzip header carries mtime 0 and no name: deterministic like `gzip -n`.
+    {
+      // pipeline (not pipe) so a failing source destroys the gzip stream and its reader sees the error.
+      const gzip = createGzip({ level, chunkSize: 1 << 16 });
+      pipeline(Readable.from(source, { objectMode: false }), gzip, () => {});
+      return gzip;
+    }
+    case 'lz4':
+      return compressLz4Legacy(source);
+    default:
+      throw new DistrokitError(
+        'INITRD_UNSUPPORTED_COMPRESSION',
+        `compression '${compression}' is not available for writing (have: ${INITRD_COMPRESSIONS.join(', ')})`,
+        { compression },
+      );
+  }
+}
+
+/** The initrd bytes for `root`, streamed. */
+export async function* buildInitrd(root: DirNode, options: BuildInitrdOptions = {}): AsyncGenerator<Uint8Array> {
+  const compression = options.compression ?? 'gzip';
+  const compressed = compressStream(
+    writeCpio(cpioEntriesFromTree(root, options), { format: options.format, alignData: options.alignData, file: options.file }),
+    compression,
+    options.level,
+  );
+  for (const archive of options.prepend ?? []) {
+    let length = 0;
+    for await (const chunk of iterateBytes(archive)) {
+      length += chunk.length;
+      yield chunk;
+    }
+    if (length % 4) yield new Uint8Array(4 - (length % 4));
+  }
+  for await (const chunk of compressed) yield chunk as Uint8Array;
+}
