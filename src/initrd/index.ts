@@ -5,3 +5,5 @@ export * from './build.js';
 export * from './spec.js';
 export * from './host-dir.js';
 export { compressLz4Legacy, compressLz4Block } from './lz4-legacy.js';
+export * from './module-tree.js';
+export * from './modules.js';

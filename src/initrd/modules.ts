@@ -1,0 +1,167 @@
+/**
+ * Kernel-module closure in load order, computed the way kmod's modprobe
+ * orders `--show-depends` (libkmod's probe list): for a module, each of its
+ * dependencies preceded by that dependency's `softdep pre:` modules, then its
+ * own pre softdeps, itself, and its post softdeps. Dependencies come from
+ * modules.dep when depmod has run, otherwise from each module's `.modinfo`
+ * `depends=` (transitively, dependencies first). Built-in modules are
+ * reported, not loaded. Names may be aliases (fnmatch patterns from
+ * modules.alias or from every module's modinfo).
+ */
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { DistrokitError } from '../../formats/errors.js';
+import { type ModuleTree, moduleInfo, moduleName, openModuleTree } from './module-tree.js';
+
+export interface ModuleClosure {
+  version: string;
+  dir: string;
+  /** Loadable modules in load order, paths relative to `dir`. */
+  modules: Array<{ name: string; path: string }>;
+  /** Requested or needed modules that are built into the kernel. */
+  builtin: string[];
+  /** Firmware files the modules declare (relative to /lib/firmware). */
+  firmware: string[];
+}
+
+export interface ClosureOptions {
+  /** Kernel version when `kernel` is a root holding several. */
+  version?: string;
+}
+
+/** fnmatch(3) without flags: '*', '?', and bracket expressions. */
+export function fnmatch(pattern: string, text: string): boolean {
+  let re = '^';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
+    else if (c === '[') {
+      const end = pattern.indexOf(']', i + 2);
+      if (end < 0) re += '\\[';
+      else {
+        let body = pattern.slice(i + 1, end);
+        if (body.startsWith('!')) body = `^${body.slice(1)}`;
+        re += `[${body.replace(/\\/g, '\\\\')}]`;
+        i = end;
+      }
+    } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
+  }
+  return new RegExp(`${re}$`, 's').test(text);
+}
+
+async function allAliases(tree: ModuleTree): Promise<Array<[string, string]>> {
+  if (tree.aliasFile) return tree.aliasFile;
+  const out: Array<[string, string]> = [];
+  for (const name of tree.paths.keys()) for (const a of (await moduleInfo(tree, name)).aliases) out.push([a, name]);
+  tree.aliasFile = out;
+  return out;
+}
+
+/** Module names a name or alias stands for; [] if nothing matches. */
+export async function resolveModule(tree: ModuleTree, nameOrAlias: string): Promise<string[]> {
+  const name = nameOrAlias.replace(/-/g, '_');
+  if (tree.paths.has(name) || tree.builtin.has(name)) return [name];
+  const matches = new Set<string>();
+  for (const [pattern, mod] of await allAliases(tree)) if (fnmatch(pattern, nameOrAlias)) matches.add(mod);
+  for (const [mod, aliases] of tree.builtinAliases) if (aliases.some((p) => fnmatch(p, nameOrAlias))) matches.add(mod);
+  const rank = (m: string) => tree.order.get(m) ?? Number.MAX_SAFE_INTEGER;
+  return [...matches].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** A module's dependencies in the order they load (all of them, transitively). */
+async function dependenciesInLoadOrder(tree: ModuleTree, name: string): Promise<string[]> {
+  if (tree.builtin.has(name) && !tree.paths.has(name)) return [];
+  if (tree.dep) return [...(tree.dep.get(name) ?? [])].reverse();
+  // No modules.dep: depth-first over depends=, each module after its own dependencies.
+  const out: string[] = [];
+  const state = new Map<string, 'active' | 'done'>();
+  const visit = async (m: string, chain: string[]): Promise<void> => {
+    if (state.get(m) === 'done') return;
+    if (state.get(m) === 'active') {
+      throw new DistrokitError('MODULE_DEPENDENCY_CYCLE', `dependency cycle: ${[...chain, m].join(' → ')}`, { entry: m });
+    }
+    state.set(m, 'active');
+    if (tree.paths.has(m)) {
+      for (const d of (await moduleInfo(tree, m)).depends) await visit(d.replace(/-/g, '_'), [...chain, m]);
+    } else if (!tree.builtin.has(m)) {
+      throw new DistrokitError('MODULE_NOT_FOUND', `module '${m}' (needed by ${chain[chain.length - 1]}) is not in ${tree.dir}`, { entry: m });
+    }
+    state.set(m, 'done');
+    if (m !== name) out.push(m);
+  };
+  await visit(name, []);
+  return out;
+}
+
+async function softdeps(tree: ModuleTree, name: string): Promise<{ pre: string[]; post: string[] }> {
+  if (!tree.paths.has(name)) return { pre: [], post: [] };
+  const info = await moduleInfo(tree, name);
+  const resolveAll = async (list: string[]) => (await Promise.all(list.map((a) => resolveModule(tree, a)))).flat();
+  return { pre: await resolveAll(info.softdepPre), post: await resolveAll(info.softdepPost) };
+}
+
+export async function moduleClosure(tree: ModuleTree, roots: string[]): Promise<ModuleClosure> {
+  const list: string[] = [];
+  const visited = new Set<string>();
+  const fillSoftdep = async (m: string): Promise<void> => {
+    const { pre, post } = await softdeps(tree, m);
+    for (const p of pre) await probe(p);
+    list.push(m);
+    for (const p of post) await probe(p);
+  };
+  const probe = async (m: string): Promise<void> => {
+    if (visited.has(m)) return;
+    visited.add(m);
+    for (const d of await dependenciesInLoadOrder(tree, m)) await fillSoftdep(d);
+    await fillSoftdep(m);
+  };
+  for (const root of roots) {
+    const resolved = await resolveModule(tree, root);
+    if (resolved.length === 0) throw new DistrokitError('MODULE_NOT_FOUND', `no module or alias '${root}' in ${tree.dir}`, { entry: root });
+    for (const m of resolved) await probe(m);
+  }
+  const closure: ModuleClosure = { version: tree.version, dir: tree.dir, modules: [], builtin: [], firmware: [] };
+  const seen = new Set<string>();
+  const firmware = new Set<string>();
+  for (const m of list) {
+    if (seen.has(m)) continue;
+    seen.add(m);
+    const path = tree.paths.get(m);
+    if (path === undefined) {
+      closure.builtin.push(m);
+      continue;
+    }
+    closure.modules.push({ name: m, path });
+    for (const fw of (await moduleInfo(tree, m)).firmware) firmware.add(fw);
+  }
+  closure.firmware = [...firmware].sort();
+  return closure;
+}
+
+/** Opens the module directory and computes the closure of `roots`. */
+export async function computeModuleClosure(kernel: string, roots: string[], options: ClosureOptions = {}): Promise<ModuleClosure> {
+  return moduleClosure(await openModuleTree(kernel, options.version), roots);
+}
+
+/** The insmod-list: one absolute in-image path per line, in load order. */
+export function insmodList(closure: ModuleClosure, prefix = `/lib/modules/${closure.version}`): string {
+  return closure.modules.map((m) => `${prefix}/${m.path}\n`).join('');
+}
+
+/**
+ * Writes `lib/modules/VERSION/<module paths>`, `insmod-list` and a
+ * `modules.builtin` listing into `outDir`, as nixpkgs' makeModulesClosure.
+ */
+export async function writeModuleClosure(closure: ModuleClosure, outDir: string): Promise<void> {
+  const base = join(outDir, 'lib/modules', closure.version);
+  for (const m of closure.modules) {
+    await mkdir(dirname(join(base, m.path)), { recursive: true });
+    await copyFile(join(closure.dir, m.path), join(base, m.path));
+  }
+  await mkdir(base, { recursive: true });
+  await writeFile(join(outDir, 'insmod-list'), insmodList(closure));
+  await writeFile(join(base, 'modules.builtin.closure'), closure.builtin.map((b) => `${b}\n`).join(''));
+}
+
+export { moduleName };

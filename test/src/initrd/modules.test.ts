@@ -1,0 +1,108 @@
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { computeModuleClosure, insmodList, openModuleTree, moduleInfo, writeModuleClosure } from '../../../src/initrd/index.js';
+import { initrdCache } from '../../helpers/cache.js';
+import { tempDir } from './helpers.js';
+
+let work: string;
+beforeAll(() => {
+  work = tempDir('modules');
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function kernelVersion(root: string): string {
+  return readdirSync(join(root, 'lib/modules'))[0]!;
+}
+
+/** A depmod'ed view of the unpacked package (kernel/ symlinked, metadata copied), so the cache stays as Debian ships it. */
+function depmodRoot(root: string, label: string): string {
+  const version = kernelVersion(root);
+  const dest = join(work, label);
+  const dir = join(dest, 'lib/modules', version);
+  mkdirSync(dir, { recursive: true });
+  const src = join(root, 'lib/modules', version);
+  symlinkSync(join(src, 'kernel'), join(dir, 'kernel'));
+  for (const f of readdirSync(src)) if (f.startsWith('modules.')) copyFileSync(join(src, f), join(dir, f));
+  execFileSync('depmod', ['-b', dest, version]);
+  return dest;
+}
+
+/** modprobe --show-depends for each root in turn, merged keeping first occurrences (what loading them in order does). */
+function modprobeOrder(root: string, modules: string[]): { insmod: string[]; builtin: string[] } {
+  const version = kernelVersion(root);
+  const prefix = join(root, 'lib/modules', version) + '/';
+  const insmod: string[] = [];
+  const builtin: string[] = [];
+  for (const m of modules) {
+    const out = execFileSync('modprobe', ['--show-depends', '-C', '/dev/null', '-d', root, '-S', version, m]).toString();
+    for (const line of out.split('\n')) {
+      const [kind, what] = line.trim().split(/\s+/);
+      if (kind === 'insmod' && !insmod.includes(what!.replace(prefix, ''))) insmod.push(what!.replace(prefix, ''));
+      if (kind === 'builtin' && !builtin.includes(what!)) builtin.push(what!);
+    }
+  }
+  return { insmod, builtin };
+}
+
+const CLOUD_ROOTS = ['virtio_pci', 'virtio_blk', 'virtio_net', 'ext4'];
+const FULL_ROOTS = [...CLOUD_ROOTS, '9p', '9pnet_virtio', 'virtiofs'];
+
+/** Each module loads after its modinfo dependencies and after its pre softdeps that are in the closure. */
+async function expectValidLoadOrder(root: string, paths: string[]): Promise<void> {
+  const tree = await openModuleTree(root);
+  const names = paths.map((p) => p.split('/').pop()!.replace(/\.ko.*$/, '').replace(/-/g, '_'));
+  for (const [i, name] of names.entries()) {
+    const info = await moduleInfo(tree, name);
+    for (const d of info.depends) expect(names.indexOf(d.replace(/-/g, '_')), `${d} before ${name}`).toBeLessThan(i);
+  }
+}
+
+describe('kernel-module closure vs modprobe --show-depends', () => {
+  it('cloud kernel, with modules.dep (depmod run): identical list and order; ext4 is built in', async () => {
+    const root = depmodRoot(initrdCache.cloudRoot, 'cloud-depmod');
+    const expected = modprobeOrder(root, CLOUD_ROOTS);
+    const closure = await computeModuleClosure(root, CLOUD_ROOTS);
+    expect(closure.modules.map((m) => m.path)).toEqual(expected.insmod);
+    expect(closure.builtin).toEqual(expected.builtin);
+    expect(closure.builtin).toContain('ext4');
+  });
+
+  it('cloud kernel as Debian ships it (no modules.dep): same set from .modinfo, a valid load order', async () => {
+    const oracle = modprobeOrder(depmodRoot(initrdCache.cloudRoot, 'cloud-depmod2'), CLOUD_ROOTS);
+    const closure = await computeModuleClosure(initrdCache.cloudRoot, CLOUD_ROOTS);
+    const paths = closure.modules.map((m) => m.path);
+    expect([...paths].sort()).toEqual([...oracle.insmod].sort());
+    expect(closure.builtin).toEqual(oracle.builtin);
+    await expectValidLoadOrder(initrdCache.cloudRoot, paths);
+  });
+
+  it('full kernel incl. 9p/virtiofs and ext4 softdeps (crypto-crc32c alias): exact with modules.dep, same set without', async () => {
+    const root = depmodRoot(initrdCache.fullRoot, 'full-depmod');
+    const expected = modprobeOrder(root, FULL_ROOTS);
+    expect(expected.insmod).toContain('kernel/arch/x86/crypto/crc32c-intel.ko');
+    const withDep = await computeModuleClosure(root, FULL_ROOTS);
+    expect(withDep.modules.map((m) => m.path)).toEqual(expected.insmod);
+    const fromModinfo = await computeModuleClosure(initrdCache.fullRoot, FULL_ROOTS);
+    const paths = fromModinfo.modules.map((m) => m.path);
+    expect([...paths].sort()).toEqual([...expected.insmod].sort());
+    await expectValidLoadOrder(initrdCache.fullRoot, paths);
+    // The ties differ from depmod's tie-break only among mutually independent modules.
+    const pos = (p: string) => paths.indexOf(p);
+    expect(pos('kernel/arch/x86/crypto/crc32c-intel.ko')).toBeLessThan(pos('kernel/fs/jbd2/jbd2.ko'));
+  });
+
+  it('resolves aliases, reports missing modules by name, writes an insmod-list and the files', async () => {
+    const byAlias = await computeModuleClosure(initrdCache.cloudRoot, ['virtio:d00000001v*'.replace('*', '1AF4')]);
+    expect(byAlias.modules.map((m) => m.name)).toContain('virtio_net');
+    await expect(computeModuleClosure(initrdCache.cloudRoot, ['no_such_module'])).rejects.toMatchObject({ code: 'MODULE_NOT_FOUND', data: { entry: 'no_such_module' } });
+    const closure = await computeModuleClosure(initrdCache.cloudRoot, ['virtio_blk']);
+    const out = join(work, 'closure-out');
+    await writeModuleClosure(closure, out);
+    const list = readFileSync(join(out, 'insmod-list'), 'utf8');
+    expect(list).toBe(insmodList(closure));
+    const first = list.split('\n')[0]!;
+    expect(readFileSync(join(out, first)).subarray(0, 4)).toEqual(Buffer.from('\x7fELF', 'latin1'));
+  });
+});
