@@ -7,3 +7,4 @@ export * from './host-dir.js';
 export { compressLz4Legacy, compressLz4Block } from './lz4-legacy.js';
 export * from './module-tree.js';
 export * from './modules.js';
+export * from './stage1.js';
