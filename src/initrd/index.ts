@@ -8,3 +8,4 @@ export { compressLz4Legacy, compressLz4Block } from './lz4-legacy.js';
 export * from './module-tree.js';
 export * from './modules.js';
 export * from './stage1.js';
+export * from './libraries.js';
