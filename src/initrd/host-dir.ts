@@ -34,7 +34,11 @@ export async function treeFromHostDir(root: string): Promise<DirNode> {
     throw DistrokitError.wrap(err, 'HOST_DIR_UNREADABLE', { file: root });
   });
   if (!st.isDirectory()) throw new DistrokitError('HOST_DIR_NOT_DIRECTORY', 'not a directory', { file: root });
-  return (await readNode(root, seen)) as DirNode;
+  try {
+    return (await readNode(root, seen)) as DirNode;
+  } catch (err) {
+    throw DistrokitError.wrap(err, 'HOST_DIR_UNREADABLE', { file: (err as { path?: string }).path ?? root });
+  }
 }
 
 async function readNode(path: string, seen: Map<string, TreeNode>): Promise<TreeNode> {
