@@ -18,7 +18,7 @@ Commands:
   modules  Compute a kernel-module closure in load order (modprobe's order)
 
 distrokit initrd build --out FILE (--from DIR | --spec FILE) [options]
-  --compress gzip|lz4|none   compression (default gzip; zstd and xz are not available yet)
+  --compress gzip|zstd|lz4|none  compression (default gzip; xz is not available yet)
   --prepend FILE             uncompressed archive to put first (repeatable; e.g. early microcode)
   --source-date-epoch N      time of every member (default $SOURCE_DATE_EPOCH, else 1)
   --preserve                 keep the tree's times and owners instead of normalising them
@@ -75,7 +75,7 @@ async function build(args: string[]): Promise<number> {
   if (!values.out) throw new UsageError('build needs --out FILE');
   if (!values.from === !values.spec) throw new UsageError('build needs exactly one of --from DIR or --spec FILE');
   if (!INITRD_COMPRESSIONS.includes(values.compress as InitrdCompression)) {
-    if (values.compress === 'zstd' || values.compress === 'xz') {
+    if (values.compress === 'xz') {
       throw new DistrokitError('INITRD_UNSUPPORTED_COMPRESSION', `writing ${values.compress} is not available yet (have: ${INITRD_COMPRESSIONS.join(', ')})`, {});
     }
     throw new UsageError(`--compress must be one of ${INITRD_COMPRESSIONS.join(', ')}`);

@@ -5,25 +5,37 @@
  */
 import { createGzip } from 'node:zlib';
 import { Readable, pipeline } from 'node:stream';
-import { type ByteSource, iterateBytes } from '../../formats/bytes.js';
+import { type ByteSource, collectBytes, iterateBytes } from '../../formats/bytes.js';
 import { type CpioFormat, writeCpio } from '../../formats/cpio/writer.js';
 import { DistrokitError } from '../../formats/errors.js';
 import type { DirNode } from '../tree/types.js';
 import { compressLz4Legacy } from './lz4-legacy.js';
 import { type TreeToCpioOptions, cpioEntriesFromTree } from './tree-to-cpio.js';
 
-/** Compressions this writer produces. zstd and xz encoders are not available yet (no pure-JS/WASM encoder chosen). */
-export type InitrdCompression = 'gzip' | 'lz4' | 'none';
-export const INITRD_COMPRESSIONS: readonly InitrdCompression[] = ['gzip', 'lz4', 'none'];
+/** Compressions this writer produces. xz is not available yet (no pure-JS/WASM xz encoder without a native addon). */
+export type InitrdCompression = 'gzip' | 'zstd' | 'lz4' | 'none';
+export const INITRD_COMPRESSIONS: readonly InitrdCompression[] = ['gzip', 'zstd', 'lz4', 'none'];
 
 export interface BuildInitrdOptions extends TreeToCpioOptions {
   compression?: InitrdCompression;
-  /** gzip level 1..9 (default 9, as `gzip -9n`). */
+  /** gzip level 1..9 (default 9, as `gzip -9n`); zstd level 1..22 (default 19). */
   level?: number;
   format?: CpioFormat;
   alignData?: number;
   /** Uncompressed archives to put first, in order (each zero-padded to 4 bytes). */
   prepend?: ByteSource[];
+}
+
+/**
+ * zstd through the reference library compiled to WASM (@bokuweb/zstd-wasm).
+ * Its API is one-shot, so the archive is held in memory once: fine for
+ * initrds (tens of MB), not for multi-GB trees.
+ */
+async function* compressZstd(source: AsyncIterable<Uint8Array>, level: number): AsyncGenerator<Uint8Array> {
+  const archive = await collectBytes(source);
+  const zstd = await import('@bokuweb/zstd-wasm');
+  await zstd.init();
+  yield zstd.compress(archive, level);
 }
 
 export function compressStream(
@@ -44,6 +56,8 @@ export function compressStream(
     }
     case 'lz4':
       return compressLz4Legacy(source);
+    case 'zstd':
+      return compressZstd(source, level === 9 ? 19 : level);
     default:
       throw new DistrokitError(
         'INITRD_UNSUPPORTED_COMPRESSION',

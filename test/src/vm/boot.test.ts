@@ -2,15 +2,23 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildInitrd, computeModuleClosure, stage1Tree } from '../../../src/initrd/index.js';
+import { buildInitrd, computeModuleClosure, stage1Tree, treeFromSpec } from '../../../src/initrd/index.js';
 import { qemuArgs, runVm } from '../../../src/vm/index.js';
 import { initrdCache } from '../../helpers/cache.js';
 import { tempDir, toBuffer } from '../initrd/helpers.js';
 
 let work: string;
+let marker: string;
 beforeAll(() => {
   work = tempDir('boot');
+  marker = join(work, 'marker');
+  writeFileSync(marker, 'early archive\n');
 });
+
+function cloudKernel(): string {
+  const boot = join(initrdCache.cloudRoot, 'boot');
+  return join(boot, readdirSync(boot).find((f) => f.startsWith('vmlinuz'))!);
+}
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function busybox() {
@@ -41,15 +49,23 @@ describe('stage-1 initrd boots the Debian cloud kernel under QEMU', () => {
     });
     const initrd = join(work, 'initrd.img');
     writeFileSync(initrd, await toBuffer(buildInitrd(tree)));
-    const boot = join(initrdCache.cloudRoot, 'boot');
-    const kernel = join(boot, readdirSync(boot).find((f) => f.startsWith('vmlinuz'))!);
-
-    const result = await runVm({ kernel, initrd, disks: [{ path: disk, readonly: true }], timeoutMs: 240_000 });
+    const result = await runVm({ kernel: cloudKernel(), initrd, disks: [{ path: disk, readonly: true }], timeoutMs: 240_000 });
     const version = readdirSync(join(initrdCache.cloudRoot, 'lib/modules'))[0]!;
     expect(result.output.toString()).toBe(`hello from the disk\nkernel ${version}\n1\n`);
     expect(result.exitStatus).toBe(7);
     expect(result.console).toMatch(/insmod \/lib\/modules\/.*virtio_blk\.ko/);
     expect(result.console).toMatch(/reboot: Power down/);
+  }, 300_000);
+
+  it.each(['lz4', 'zstd'] as const)('the kernel unpacks a %s initrd after a prepended uncompressed archive (tmpfs root)', async (compression) => {
+    const closure = await computeModuleClosure(initrdCache.cloudRoot, ['virtio_pci']);
+    const tree = await stage1Tree({ busybox: busybox(), closure, command: 'cat /early/marker; ls /mnt; exit 0' });
+    const early = await toBuffer(buildInitrd(await treeFromSpec(`dir /early 755 0 0\nfile /early/marker ${marker} 644 0 0\n`), { compression: 'none' }));
+    const initrd = join(work, `initrd.${compression}`);
+    writeFileSync(initrd, await toBuffer(buildInitrd(tree, { compression, prepend: [early] })));
+    const result = await runVm({ kernel: cloudKernel(), initrd, timeoutMs: 240_000 });
+    expect(result.output.toString()).toBe('early archive\n');
+    expect(result.exitStatus).toBe(0);
   }, 300_000);
 
   it('uses TCG when KVM is not usable and builds the serial/disk arguments', () => {
