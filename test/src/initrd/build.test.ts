@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildInitrd, treeFromHostDir, treeFromSpec } from '../../../src/initrd/index.js';
 import { decompressToBuffer } from '../../../formats/compress/index.js';
+import { chunked } from '../../../formats/bytes.js';
 import type { DirNode } from '../../../src/tree/types.js';
 import { makeSampleTree, sha, snapshot, tempDir, toBuffer } from './helpers.js';
 
@@ -80,6 +81,19 @@ describe('tree → newc initrd', () => {
     expect(packed.length).toBeLessThan(plain.length);
     expect(sha(execFileSync(cmd[0], cmd.slice(1), { input: packed, maxBuffer: 1 << 26 }))).toBe(sha(plain));
     expect(sha(await decompressToBuffer(packed))).toBe(sha(plain));
+  });
+
+  it('streams file data given in 1-byte and 64 KiB chunks, and writes "." first with includeRoot', async () => {
+    const data = new Uint8Array(200_000).map((_, i) => (i * 31) & 0xff);
+    const make = (chunks: Iterable<Uint8Array>): DirNode => ({
+      type: 'dir', perm: 0o700, uid: 0, gid: 0, mtime: { sec: 5, nsec: 0 },
+      children: new Map([['f', { type: 'file', perm: 0o644, uid: 0, gid: 0, mtime: { sec: 5, nsec: 0 }, size: data.length, content: { kind: 'lazy', open: async function* () { yield* chunks; } } }]]),
+    });
+    const whole = await toBuffer(buildInitrd(make([data]), { compression: 'none', includeRoot: true }));
+    expect(sha(await toBuffer(buildInitrd(make(chunked(data, 1)), { compression: 'none', includeRoot: true })))).toBe(sha(whole));
+    expect(sha(await toBuffer(buildInitrd(make(chunked(data, 65536)), { compression: 'none', includeRoot: true })))).toBe(sha(whole));
+    expect(execFileSync('cpio', ['-it', '--quiet'], { input: whole }).toString()).toBe('.\nf\n');
+    expect(execFileSync('cpio', ['-itv', '--quiet'], { input: whole }).toString()).toMatch(/^drwx------ +2 root +root +0 .* \.\n/);
   });
 
   it('puts prepended uncompressed archives first, 4-byte aligned', async () => {

@@ -60,6 +60,28 @@ async function expectValidLoadOrder(root: string, paths: string[]): Promise<void
 }
 
 describe('kernel-module closure vs modprobe --show-depends', () => {
+  it('reads .ko.xz and .ko.zst modules and lists firmware (vs modinfo -F firmware)', async () => {
+    const version = kernelVersion(initrdCache.fullRoot);
+    const src = join(initrdCache.fullRoot, 'lib/modules', version);
+    const dir = join(work, 'compressed/lib/modules', version);
+    const mods = { 'kernel/drivers/net/ethernet/broadcom/bnx2.ko': 'xz', 'kernel/drivers/virtio/virtio.ko': 'zst', 'kernel/drivers/virtio/virtio_ring.ko': 'xz', 'kernel/drivers/block/virtio_blk.ko': 'zst' } as const;
+    for (const [rel, kind] of Object.entries(mods)) {
+      mkdirSync(join(dir, rel, '..'), { recursive: true });
+      const out = join(dir, `${rel}.${kind}`);
+      if (kind === 'xz') execFileSync('sh', ['-c', `xz --check=crc32 -c '${join(src, rel)}' > '${out}'`]);
+      else execFileSync('zstd', ['-q', '-o', out, join(src, rel)]);
+    }
+    const closure = await computeModuleClosure(join(work, 'compressed'), ['virtio_blk', 'bnx2']);
+    expect(closure.modules.map((m) => m.path)).toEqual([
+      'kernel/drivers/virtio/virtio_ring.ko.xz',
+      'kernel/drivers/virtio/virtio.ko.zst',
+      'kernel/drivers/block/virtio_blk.ko.zst',
+      'kernel/drivers/net/ethernet/broadcom/bnx2.ko.xz',
+    ]);
+    const expected = execFileSync('modinfo', ['-F', 'firmware', join(src, 'kernel/drivers/net/ethernet/broadcom/bnx2.ko')]).toString().split('\n').filter(Boolean);
+    expect(closure.firmware).toEqual([...expected].sort());
+  });
+
   it('cloud kernel, with modules.dep (depmod run): identical list and order; ext4 is built in', async () => {
     const root = depmodRoot(initrdCache.cloudRoot, 'cloud-depmod');
     const expected = modprobeOrder(root, CLOUD_ROOTS);

@@ -68,6 +68,37 @@ describe('stage-1 initrd boots the Debian cloud kernel under QEMU', () => {
     expect(result.exitStatus).toBe(0);
   }, 300_000);
 
+  it('takes root, flags and chroot from the kernel command line and runs the command inside the disk', async () => {
+    const content = join(work, 'chroot-content');
+    mkdirSync(join(content, 'bin'), { recursive: true });
+    execFileSync('cp', [join(initrdCache.busyboxRoot, 'bin/busybox'), join(content, 'bin/busybox')]);
+    for (const applet of ['sh', 'cat', 'ls']) execFileSync('ln', ['-s', 'busybox', join(content, 'bin', applet)]);
+    writeFileSync(join(content, 'marker'), 'on the disk\n');
+    const disk = join(work, 'chroot.img');
+    execFileSync('truncate', ['-s', '16M', disk]);
+    execFileSync('mkfs.ext4', ['-q', '-d', content, disk]);
+    const closure = await computeModuleClosure(initrdCache.cloudRoot, ['virtio_pci', 'virtio_blk']);
+    // No root in the generated init: everything about the disk comes from the command line.
+    const tree = await stage1Tree({ busybox: busybox(), closure, command: 'cat /marker; ls /proc/1/exe >/dev/null && echo proc; exit 3' });
+    const initrd = join(work, 'initrd-chroot.img');
+    writeFileSync(initrd, await toBuffer(buildInitrd(tree)));
+    const result = await runVm({
+      kernel: cloudKernel(),
+      initrd,
+      append: 'distrokit.root=/dev/vda distrokit.fstype=ext4 distrokit.rootflags=rw distrokit.chroot=1',
+      disks: [{ path: disk }],
+      timeoutMs: 240_000,
+    });
+    expect(result.output.toString()).toBe('on the disk\nproc\n');
+    expect(result.exitStatus).toBe(3);
+  }, 300_000);
+
+  it('a guest that never reports a status is an error, not a success', async () => {
+    const initrd = join(work, 'no-init.img');
+    writeFileSync(initrd, await toBuffer(buildInitrd(await treeFromSpec('dir /empty 755 0 0\n'))));
+    await expect(runVm({ kernel: cloudKernel(), initrd, timeoutMs: 240_000 })).rejects.toMatchObject({ code: 'VM_NO_EXIT_STATUS' });
+  }, 300_000);
+
   it('uses TCG when KVM is not usable and builds the serial/disk arguments', () => {
     const args = qemuArgs({ kernel: 'k', initrd: 'i', accel: 'tcg', disks: [{ path: 'd.img', readonly: true }] }, { console: 'c', output: 'o', status: 's' });
     expect(args.join(' ')).toContain('-accel tcg -cpu max');
