@@ -12,6 +12,7 @@ fi
 npx --no-install tsc -p tsconfig.build.json
 touch dist/.stamp
 bash fixtures/gen/debian-indexes.sh
+bash fixtures/gen/initrd-packages.sh
 set +e
 out="$(mktemp -d)"
 npx --no-install vitest run --reporter=default --reporter=json --outputFile="$out/vitest.json" "$@"
