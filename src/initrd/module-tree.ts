@@ -29,6 +29,8 @@ export interface ModuleTree {
   /** modules.alias when present: [pattern, module] in file order. */
   aliasFile?: Array<[string, string]>;
   modinfoCache: Map<string, ModInfo>;
+  /** depmod's global dependency order, computed from modinfo when there is no modules.dep. */
+  depSortIndex?: Map<string, number>;
 }
 
 export function moduleName(file: string): string {
@@ -172,4 +174,14 @@ export async function moduleInfo(tree: ModuleTree, name: string): Promise<ModInf
   }
   tree.modinfoCache.set(name, info);
   return info;
+}
+
+/** Reads every module's modinfo (alias search and depmod's order need them all), a few files at a time. */
+export async function loadAllModinfo(tree: ModuleTree, concurrency = 16): Promise<void> {
+  const pending = [...tree.paths.keys()].filter((n) => !tree.modinfoCache.has(n));
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < pending.length) await moduleInfo(tree, pending[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, pending.length) }, worker));
 }

@@ -11,7 +11,7 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DistrokitError } from '../../formats/errors.js';
-import { type ModuleTree, moduleInfo, moduleName, openModuleTree } from './module-tree.js';
+import { type ModuleTree, loadAllModinfo, moduleInfo, moduleName, openModuleTree } from './module-tree.js';
 
 export interface ModuleClosure {
   version: string;
@@ -53,6 +53,7 @@ export function fnmatch(pattern: string, text: string): boolean {
 async function allAliases(tree: ModuleTree): Promise<Array<[string, string]>> {
   if (tree.aliasFile) return tree.aliasFile;
   const out: Array<[string, string]> = [];
+  await loadAllModinfo(tree);
   for (const name of tree.paths.keys()) for (const a of (await moduleInfo(tree, name)).aliases) out.push([a, name]);
   tree.aliasFile = out;
   return out;
@@ -69,12 +70,45 @@ export async function resolveModule(tree: ModuleTree, nameOrAlias: string): Prom
   return [...matches].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
+/**
+ * depmod's global dependency order, rebuilt from modinfo: modules in
+ * modules.order order, then Kahn's algorithm with a LIFO stack of modules
+ * nobody depends on, numbering users before what they use. A modules.dep line
+ * lists a module's dependencies by ascending number; they load in reverse.
+ * (depmod orders each module's direct dependencies by symbol; `depends=` is
+ * modpost's order, which agrees for ~98% of Debian's modules.dep lines.)
+ */
+async function depSortIndex(tree: ModuleTree): Promise<Map<string, number>> {
+  if (tree.depSortIndex) return tree.depSortIndex;
+  const rank = (n: string) => tree.order.get(n) ?? Number.MAX_SAFE_INTEGER;
+  const names = [...tree.paths.keys()].sort((a, b) => rank(a) - rank(b) || (tree.paths.get(a)! < tree.paths.get(b)! ? -1 : 1));
+  const deps = new Map<string, string[]>();
+  await loadAllModinfo(tree);
+  for (const n of names) {
+    deps.set(n, (await moduleInfo(tree, n)).depends.map((d) => d.replace(/-/g, '_')).filter((d) => tree.paths.has(d)));
+  }
+  const users = new Map<string, number>(names.map((n) => [n, 0]));
+  for (const n of names) for (const d of deps.get(n)!) users.set(d, users.get(d)! + 1);
+  const stack = names.filter((n) => users.get(n) === 0);
+  const index = new Map<string, number>();
+  while (stack.length) {
+    const src = stack.pop()!;
+    index.set(src, index.size);
+    for (const d of deps.get(src)!) {
+      users.set(d, users.get(d)! - 1);
+      if (users.get(d) === 0) stack.push(d);
+    }
+  }
+  tree.depSortIndex = index;
+  return index;
+}
+
 /** A module's dependencies in the order they load (all of them, transitively). */
-async function dependenciesInLoadOrder(tree: ModuleTree, name: string): Promise<string[]> {
+export async function dependenciesInLoadOrder(tree: ModuleTree, name: string): Promise<string[]> {
   if (tree.builtin.has(name) && !tree.paths.has(name)) return [];
   if (tree.dep) return [...(tree.dep.get(name) ?? [])].reverse();
-  // No modules.dep: depth-first over depends=, each module after its own dependencies.
-  const out: string[] = [];
+  // No modules.dep: collect depends= transitively, then order as depmod would.
+  const all = new Set<string>();
   const state = new Map<string, 'active' | 'done'>();
   const visit = async (m: string, chain: string[]): Promise<void> => {
     if (state.get(m) === 'done') return;
@@ -88,10 +122,11 @@ async function dependenciesInLoadOrder(tree: ModuleTree, name: string): Promise<
       throw new DistrokitError('MODULE_NOT_FOUND', `module '${m}' (needed by ${chain[chain.length - 1]}) is not in ${tree.dir}`, { entry: m });
     }
     state.set(m, 'done');
-    if (m !== name) out.push(m);
+    if (m !== name && tree.paths.has(m)) all.add(m);
   };
   await visit(name, []);
-  return out;
+  const index = await depSortIndex(tree);
+  return [...all].sort((a, b) => index.get(b)! - index.get(a)!);
 }
 
 async function softdeps(tree: ModuleTree, name: string): Promise<{ pre: string[]; post: string[] }> {
