@@ -9,3 +9,4 @@ export * from './module-tree.js';
 export * from './modules.js';
 export * from './stage1.js';
 export * from './libraries.js';
+export * from './module-files.js';

@@ -8,14 +8,22 @@
  * reported, not loaded. Names may be aliases (fnmatch patterns from
  * modules.alias or from every module's modinfo).
  */
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { DirNode, FileContent } from '../tree/types.js';
+import type { ModuleFiles } from './module-files.js';
 import { DistrokitError } from '../../formats/errors.js';
 import { type ModuleTree, loadAllModinfo, moduleInfo, moduleName, openModuleTree } from './module-tree.js';
 
 export interface ModuleClosure {
   version: string;
+  /** lib/modules/VERSION the modules come from (a host path or a tree label). */
   dir: string;
+  /** Access to the module files (host directory or tree). */
+  files: ModuleFiles;
   /** Loadable modules in load order, paths relative to `dir`. */
   modules: Array<{ name: string; path: string }>;
   /** Requested or needed modules that are built into the kernel. */
@@ -156,7 +164,7 @@ export async function moduleClosure(tree: ModuleTree, roots: string[]): Promise<
     if (resolved.length === 0) throw new DistrokitError('MODULE_NOT_FOUND', `no module or alias '${root}' in ${tree.dir}`, { entry: root });
     for (const m of resolved) await probe(m);
   }
-  const closure: ModuleClosure = { version: tree.version, dir: tree.dir, modules: [], builtin: [], firmware: [] };
+  const closure: ModuleClosure = { version: tree.version, dir: tree.dir, files: tree.files, modules: [], builtin: [], firmware: [] };
   const seen = new Set<string>();
   const firmware = new Set<string>();
   for (const m of list) {
@@ -174,9 +182,15 @@ export async function moduleClosure(tree: ModuleTree, roots: string[]): Promise<
   return closure;
 }
 
-/** Opens the module directory and computes the closure of `roots`. */
-export async function computeModuleClosure(kernel: string, roots: string[], options: ClosureOptions = {}): Promise<ModuleClosure> {
+/** Opens the module directory (a host path, or a root tree such as a read linux-image .deb) and computes the closure of `roots`. */
+export async function computeModuleClosure(kernel: string | DirNode, roots: string[], options: ClosureOptions = {}): Promise<ModuleClosure> {
   return moduleClosure(await openModuleTree(kernel, options.version), roots);
+}
+
+async function* fileBytes(content: FileContent): AsyncGenerator<Uint8Array> {
+  if (content.kind === 'bytes') yield content.data;
+  else if (content.kind === 'lazy') yield* content.open();
+  else if (content.length > 0) yield* createReadStream(content.path, { start: content.offset, end: content.offset + content.length - 1 }) as AsyncIterable<Uint8Array>;
 }
 
 /** The insmod-list: one absolute in-image path per line, in load order. */
@@ -192,7 +206,8 @@ export async function writeModuleClosure(closure: ModuleClosure, outDir: string)
   const base = join(outDir, 'lib/modules', closure.version);
   for (const m of closure.modules) {
     await mkdir(dirname(join(base, m.path)), { recursive: true });
-    await copyFile(join(closure.dir, m.path), join(base, m.path));
+    const { content } = await closure.files.fileContent(m.path);
+    await pipeline(Readable.from(fileBytes(content)), createWriteStream(join(base, m.path)));
   }
   await mkdir(base, { recursive: true });
   await writeFile(join(outDir, 'insmod-list'), insmodList(closure));

@@ -12,7 +12,6 @@
  *   distrokit.root=/dev/vda  distrokit.fstype=ext4  distrokit.rootflags=ro
  *   distrokit.command=/path  distrokit.chroot=1  distrokit.timeout=SECONDS
  */
-import { stat } from 'node:fs/promises';
 import type { DirNode, FileContent, NodeMeta, TreeNode } from '../tree/types.js';
 import type { ModuleClosure } from './modules.js';
 
@@ -159,14 +158,7 @@ export async function stage1Tree(input: Stage1TreeInput): Promise<DirNode> {
   addPath(root, 'insmod-list', { ...fixed(0o644), type: 'file', ...text(list) });
   if (closure) {
     for (const m of closure.modules) {
-      const path = `${closure.dir}/${m.path}`;
-      const { size } = await stat(path);
-      addPath(root, `lib/modules/${closure.version}/${m.path}`, {
-        ...fixed(0o644),
-        type: 'file',
-        size,
-        content: { kind: 'range', path, offset: 0, length: size },
-      });
+      addPath(root, `lib/modules/${closure.version}/${m.path}`, { ...fixed(0o644), type: 'file', ...(await closure.files.fileContent(m.path)) });
     }
   }
   for (const { path, node } of input.extra ?? []) addPath(root, path, node);

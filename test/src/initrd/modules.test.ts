@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { computeModuleClosure, dependenciesInLoadOrder, insmodList, openModuleTree, moduleInfo, parseModulesDep, writeModuleClosure } from '../../../src/initrd/index.js';
+import { computeModuleClosure, dependenciesInLoadOrder, treeFromHostDir, insmodList, openModuleTree, moduleInfo, parseModulesDep, writeModuleClosure } from '../../../src/initrd/index.js';
 import { initrdCache } from '../../helpers/cache.js';
 import { tempDir } from './helpers.js';
 
@@ -127,6 +127,16 @@ describe('kernel-module closure vs modprobe --show-depends', () => {
     }
     // depmod orders direct dependencies by symbol, modinfo by modpost's list: they agree on ~98% of lines.
     expect(sameOrder / dep.size).toBeGreaterThan(0.95);
+  });
+
+  it('reads the kernel from a filesystem tree (as a .deb reader gives it) with the same result', async () => {
+    // treeFromHostDir stands in for the native .deb reader here: both give the tree model.
+    const tree = await treeFromHostDir(initrdCache.fullRoot);
+    const fromTree = await computeModuleClosure(tree, FULL_ROOTS);
+    const fromDir = await computeModuleClosure(initrdCache.fullRoot, FULL_ROOTS);
+    expect(fromTree.modules).toEqual(fromDir.modules);
+    expect(fromTree.dir).toBe(`<tree>/lib/modules/${kernelVersion(initrdCache.fullRoot)}`);
+    await expect(computeModuleClosure({ ...tree, children: new Map() }, ['x'])).rejects.toMatchObject({ code: 'KERNEL_NOT_FOUND' });
   });
 
   it('resolves aliases, reports missing modules by name, writes an insmod-list and the files', async () => {
