@@ -3,7 +3,7 @@
  * seed's vm-run-stage1: mount proc/sys/devtmpfs, read the kernel command line,
  * load the module closure in order, mount the root disk (or a tmpfs) at /mnt,
  * run the command, hand its output and exit status to the host over serial
- * ports, sync, and power off.
+ * ports, sync, and power off. If stage 1 itself fails, ttyS2 gets "fail: reason" instead of a status.
  *
  * Host channels (QEMU `-serial` order): ttyS0 console and init log, ttyS1 the
  * command's stdout+stderr (raw), ttyS2 the exit status as decimal text.
@@ -47,7 +47,7 @@ export function stage1Script(options: Stage1Options = {}): string {
   return `#!/bin/sh
 # distrokit stage-1 init (generated).
 export PATH=/bin
-fail() { echo "stage1: $*"; echo 127 > /dev/ttyS2; sync; poweroff -f; }
+fail() { echo "stage1: $*"; echo "fail: $*" > /dev/ttyS2; sync; poweroff -f; }
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev || fail "cannot mount devtmpfs"

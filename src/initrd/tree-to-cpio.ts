@@ -60,6 +60,11 @@ async function* readRange(path: string, offset: number, length: number): AsyncGe
   yield* createReadStream(path, { start: offset, end: offset + length - 1, highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>;
 }
 
+/** Defers `open()` until the writer reaches the member. */
+async function* openLazily(open: () => AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  yield* open();
+}
+
 function contentSource(content: FileContent): AsyncIterable<Uint8Array> | Uint8Array {
   switch (content.kind) {
     case 'bytes':
@@ -68,7 +73,7 @@ function contentSource(content: FileContent): AsyncIterable<Uint8Array> | Uint8A
       if (content.length === 0) return new Uint8Array(0);
       return readRange(content.path, content.offset, content.length);
     case 'lazy':
-      return content.open();
+      return openLazily(content.open);
   }
 }
 

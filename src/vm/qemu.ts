@@ -110,6 +110,9 @@ export async function runVm(options: RunVmOptions): Promise<VmResult> {
     const tail = consoleText.split('\n').slice(-15).join('\n');
     if (timedOut) throw new DistrokitError('VM_TIMEOUT', `the VM did not power off in time; console tail:\n${tail}`, { file: options.kernel });
     if (code !== 0) throw new DistrokitError('VM_QEMU_FAILED', `qemu exited with ${code}: ${stderr.trim()}\n${tail}`, { file: options.kernel });
+    if (statusText.startsWith('fail:')) {
+      throw new DistrokitError('VM_STAGE1_FAILED', `stage 1 failed: ${statusText.slice(5).trim()}; console tail:\n${tail}`, { file: options.initrd });
+    }
     if (!/^\d+$/.test(statusText)) {
       throw new DistrokitError('VM_NO_EXIT_STATUS', `the guest reported no exit status; console tail:\n${tail}`, { file: options.kernel });
     }

@@ -99,6 +99,15 @@ describe('stage-1 initrd boots the Debian cloud kernel under QEMU', () => {
     await expect(runVm({ kernel: cloudKernel(), initrd, timeoutMs: 240_000 })).rejects.toMatchObject({ code: 'VM_NO_EXIT_STATUS' });
   }, 300_000);
 
+  it('a stage-1 failure (root device never appears) is reported as such with the console tail', async () => {
+    const closure = await computeModuleClosure(initrdCache.cloudRoot, ['virtio_pci']);
+    const initrd = join(work, 'initrd-noroot.img');
+    writeFileSync(initrd, await toBuffer(buildInitrd(await stage1Tree({ busybox: busybox(), closure, command: 'exit 0' }))));
+    const run = runVm({ kernel: cloudKernel(), initrd, append: 'distrokit.root=/dev/vdz distrokit.timeout=1', timeoutMs: 240_000 });
+    await expect(run).rejects.toMatchObject({ code: 'VM_STAGE1_FAILED' });
+    await expect(run).rejects.toThrow(/\/dev\/vdz did not appear/);
+  }, 300_000);
+
   it('uses TCG when KVM is not usable and builds the serial/disk arguments', () => {
     const args = qemuArgs({ kernel: 'k', initrd: 'i', accel: 'tcg', disks: [{ path: 'd.img', readonly: true }] }, { console: 'c', output: 'o', status: 's' });
     expect(args.join(' ')).toContain('-accel tcg -cpu max');
