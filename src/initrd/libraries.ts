@@ -8,6 +8,8 @@
  * kept so the copied tree resolves the same names.
  */
 import { lstat, readFile, readdir, readlink } from 'node:fs/promises';
+import type { DirNode, NodeMeta } from '../tree/types.js';
+import { addPath } from './stage1.js';
 import { posix } from 'node:path';
 import { readDynamicInfo } from '../../formats/elf/dynamic.js';
 import type { ElfHeader } from '../../formats/elf/header.js';
@@ -168,5 +170,22 @@ export async function libraryClosure(root: string, executables: string[]): Promi
     for (const l of resolved.links) paths.add(l);
     paths.add(resolved.real);
     return resolved.real;
+  }
+}
+
+/**
+ * Copies closure paths from a host root into a tree at the same absolute
+ * paths: files as ranges of the host files, symlinks as symlinks, modes kept,
+ * owners root. Parent directories are created as needed; directories themselves are skipped.
+ */
+export async function addHostPaths(tree: DirNode, root: string, paths: string[]): Promise<void> {
+  for (const path of paths) {
+    const st = await lstat(join(root, path)).catch((err: unknown) => {
+      throw DistrokitError.wrap(err, 'LIBRARY_UNREADABLE', { file: join(root, path) });
+    });
+    const meta: NodeMeta = { perm: st.mode & 0o7777, uid: 0, gid: 0, mtime: { sec: Math.floor(st.mtimeMs / 1000), nsec: 0 } };
+    if (st.isSymbolicLink()) addPath(tree, path, { ...meta, type: 'symlink', target: await readlink(join(root, path)) });
+    else if (st.isFile()) addPath(tree, path, { ...meta, type: 'file', size: st.size, content: { kind: 'range', path: join(root, path), offset: 0, length: st.size } });
+    // Directories need no entry of their own: addPath creates parents.
   }
 }

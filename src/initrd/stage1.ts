@@ -12,6 +12,7 @@
  *   distrokit.root=/dev/vda  distrokit.fstype=ext4  distrokit.rootflags=ro
  *   distrokit.command=/path  distrokit.chroot=1  distrokit.timeout=SECONDS
  */
+import { DistrokitError } from '../../formats/errors.js';
 import type { DirNode, FileContent, NodeMeta, TreeNode } from '../tree/types.js';
 import type { ModuleClosure } from './modules.js';
 
@@ -126,7 +127,7 @@ export function addPath(root: DirNode, path: string, node: TreeNode): void {
       next = dir();
       cur.children.set(part, next);
     }
-    if (next.type !== 'dir') throw new Error(`${part} in ${path} is not a directory`);
+    if (next.type !== 'dir') throw new DistrokitError('TREE_PATH_CONFLICT', `'${part}' is not a directory`, { entry: path });
     cur = next;
   }
   cur.children.set(parts[parts.length - 1]!, node);

@@ -2,8 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { libraryClosure } from '../../../src/initrd/index.js';
-import { tempDir } from './helpers.js';
+import { addHostPaths, buildInitrd, libraryClosure } from '../../../src/initrd/index.js';
+import type { DirNode } from '../../../src/tree/types.js';
+import { tempDir, toBuffer } from './helpers.js';
 
 let work: string;
 beforeAll(() => {
@@ -30,6 +31,17 @@ describe('ELF library closure vs ldd', () => {
     expect(libs).toEqual(lddRealPaths(program));
     // Symlinks on the way (the merged-/usr /lib64 → usr/lib64 link, soname links) are kept for the copy.
     for (const p of closure.paths) expect(() => realpathSync(p)).not.toThrow();
+  });
+
+  it('an initrd tree with /bin/ls and its closure runs ls after extraction (chroot)', async () => {
+    const closure = await libraryClosure('/', ['/bin/ls']);
+    const tree: DirNode = { type: 'dir', perm: 0o755, uid: 0, gid: 0, mtime: { sec: 1, nsec: 0 }, children: new Map() };
+    await addHostPaths(tree, '/', closure.paths);
+    const dest = join(work, 'ls-root');
+    mkdirSync(dest);
+    execFileSync('cpio', ['-id', '--quiet'], { cwd: dest, input: await toBuffer(buildInitrd(tree, { compression: 'none' })) });
+    mkdirSync(join(dest, 'probe'));
+    expect(execFileSync('/usr/sbin/chroot', [dest, '/bin/ls', '/probe', '/'], { env: { PATH: '/bin' } }).toString()).toMatch(/probe/);
   });
 
   it('follows $ORIGIN RUNPATH inside a separate root and reports missing libraries', async () => {
