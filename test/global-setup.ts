@@ -7,4 +7,5 @@ import { execFileSync } from 'node:child_process';
 
 export default function setup(): void {
   execFileSync('bash', ['fixtures/gen/debian-indexes.sh'], { stdio: 'inherit' });
+  execFileSync('bash', ['fixtures/gen/initrd-packages.sh'], { stdio: 'inherit' });
 }

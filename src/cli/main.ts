@@ -5,6 +5,7 @@ import { type CommandRunner, EXIT_USAGE, reportError } from './common.js';
 const GROUPS: Record<string, { summary: string; load: () => Promise<{ run: CommandRunner }> }> = {
   demo: { summary: 'run the main job on a built-in default (closure of the common Debian set)', load: () => import('./demo.js') },
   deb: { summary: 'Debian indexes, versions, closures and .deb files', load: () => import('./deb.js') },
+  initrd: { summary: 'reproducible initrds (cpio newc) and kernel-module closures', load: () => import('./initrd.js') },
 };
 
 const HELP = `distrokit — build Linux distribution images from first principles

@@ -14,3 +14,11 @@ export const debianCache = {
   lists: join(CACHE_DIR, 'debian', 'lists'),
   sourcesList: join(CACHE_DIR, 'debian', 'sources.list'),
 };
+
+/** Real Debian kernel and busybox packages unpacked by fixtures/gen/initrd-packages.sh. */
+export const initrdCache = {
+  dir: join(CACHE_DIR, 'initrd'),
+  cloudRoot: join(CACHE_DIR, 'initrd', 'cloud'),
+  fullRoot: join(CACHE_DIR, 'initrd', 'full'),
+  busyboxRoot: join(CACHE_DIR, 'initrd', 'busybox'),
+};
