@@ -1,0 +1,48 @@
+/**
+ * Coalesces block writes into large positional writes: contiguous pieces are
+ * gathered in a 16 MiB buffer and written with one pwrite; anything else flushes.
+ */
+import type { FileHandle } from 'node:fs/promises';
+import { BLOCK_SIZE } from '../../formats/ext4/constants.js';
+
+const CAPACITY = 16 << 20;
+
+export class BlockWriter {
+  private readonly buf = Buffer.allocUnsafe(CAPACITY);
+  private start = 0;
+  private fill = 0;
+  bytesWritten = 0;
+  constructor(private readonly fh: FileHandle) {}
+
+  async put(block: number, bytes: Uint8Array): Promise<void> {
+    const pos = block * BLOCK_SIZE;
+    if (this.fill > 0 && pos === this.start + this.fill && this.fill + bytes.byteLength <= CAPACITY) {
+      this.buf.set(bytes, this.fill);
+      this.fill += bytes.byteLength;
+      return;
+    }
+    await this.flush();
+    if (bytes.byteLength >= CAPACITY / 2) {
+      await this.writeAll(bytes, pos);
+      return;
+    }
+    this.start = pos;
+    this.buf.set(bytes, 0);
+    this.fill = bytes.byteLength;
+  }
+
+  async flush(): Promise<void> {
+    if (this.fill === 0) return;
+    await this.writeAll(this.buf.subarray(0, this.fill), this.start);
+    this.fill = 0;
+  }
+
+  private async writeAll(bytes: Uint8Array, pos: number): Promise<void> {
+    let done = 0;
+    while (done < bytes.byteLength) {
+      const { bytesWritten } = await this.fh.write(bytes, done, bytes.byteLength - done, pos + done);
+      done += bytesWritten;
+    }
+    this.bytesWritten += bytes.byteLength;
+  }
+}
