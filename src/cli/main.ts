@@ -4,6 +4,7 @@ import { type CommandRunner, EXIT_USAGE, reportError } from './common.js';
 /** Each group lives in its own module so groups can land independently. */
 const GROUPS: Record<string, { summary: string; load: () => Promise<{ run: CommandRunner }> }> = {
   // group: { summary: '…', load: () => import('./group.js') },
+  ext4: { summary: 'build ext4 filesystem images natively', load: () => import('./ext4.js') },
 };
 
 const HELP = `distrokit — build Linux distribution images from first principles

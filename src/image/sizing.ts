@@ -91,6 +91,11 @@ export function chooseLayout(prepared: PreparedInode[], maxIno: number, entries:
 
 /** Shrinking to `want` may change the group count; keep the larger layout if the smaller one no longer fits. */
 function tryLayoutExact(want: number, inodes: number, descSize: number, journal: boolean, needs: InodeNeeds[], fallback: SizedLayout): SizedLayout {
-  const layout = tryLayout(want, inodes, descSize, journal, needs);
+  let layout: SizedLayout;
+  try {
+    layout = tryLayout(want, inodes, descSize, journal, needs);
+  } catch {
+    return fallback; // fewer groups could not hold the inodes
+  }
   return layout.allocation.end <= want ? layout : fallback;
 }
