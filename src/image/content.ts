@@ -3,7 +3,7 @@
  * of sparse sources become holes, as `mke2fs -d` does) and streaming the bytes
  * of those blocks without holding a whole file in memory.
  */
-import { open, stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { DistrokitError } from '../../formats/errors.js';
 import { BLOCK_SIZE } from '../../formats/ext4/constants.js';
 import type { FileContent } from '../tree/types.js';
@@ -37,11 +37,27 @@ function denseRuns(size: number): DataRun[] {
   return count ? [{ logical: 0, count }] : [];
 }
 
+/** Whole small files read while scanning for holes are kept (up to this total) so they are read once. */
+export class ContentCache {
+  private used = 0;
+  readonly files = new Map<FileContent, Uint8Array>();
+  constructor(private readonly budget = 256 << 20) {}
+  keep(content: FileContent, data: Uint8Array): void {
+    if (this.used + data.byteLength > this.budget) return;
+    this.used += data.byteLength;
+    this.files.set(content, data);
+  }
+}
+
+const SMALL_FILE = 1 << 20;
+
 /**
- * The data runs of a file. In-memory contents and host files that are sparse on
- * the host are scanned for zero blocks; other sources are taken as dense.
+ * The data runs of a file: every all-zero block becomes a hole, as `mke2fs -d`
+ * does. The runs depend only on the bytes (never on how the host allocated the
+ * file), so the layout is reproducible. Lazy sources are taken as dense, since
+ * reading them twice may not be possible.
  */
-export async function findDataRuns(content: FileContent, size: number, path: string): Promise<DataRun[]> {
+export async function findDataRuns(content: FileContent, size: number, path: string, cache?: ContentCache): Promise<DataRun[]> {
   if (content.kind === 'bytes') {
     if (content.data.byteLength !== size) throw sizeMismatch(path, size, content.data.byteLength);
     const runs: DataRun[] = [];
@@ -49,15 +65,14 @@ export async function findDataRuns(content: FileContent, size: number, path: str
     return runs;
   }
   if (content.kind === 'range') {
-    let st;
-    try {
-      st = await stat(content.path);
-    } catch (err) {
-      throw DistrokitError.wrap(err, 'EXT4_SOURCE_UNREADABLE', { file: content.path, entry: path });
-    }
-    if (content.offset + content.length > st.size) throw sizeMismatch(path, content.offset + content.length, st.size);
-    if (st.blocks * 512 >= content.length) return denseRuns(size);
     const runs: DataRun[] = [];
+    if (size <= SMALL_FILE && cache) {
+      const whole = new Uint8Array(size);
+      await readRange(content.path, content.offset, size, path, (buf, at) => void whole.set(buf, at));
+      addNonZeroBlocks(runs, whole, 0);
+      cache.keep(content, whole);
+      return runs;
+    }
     await readRange(content.path, content.offset, size, path, (buf, at) => addNonZeroBlocks(runs, buf, at / BLOCK_SIZE));
     return runs;
   }
@@ -103,8 +118,11 @@ export async function streamFileBlocks(
   runs: DataRun[],
   path: string,
   sink: (logicalBlock: number, bytes: Uint8Array) => Promise<void>,
+  cache?: ContentCache,
 ): Promise<void> {
-  if (runs.length === 0 && size === 0) return;
+  if (runs.length === 0) return;
+  const cached = cache?.files.get(content);
+  if (cached) content = { kind: 'bytes', data: cached };
   const dense = runs.length === 1 && runs[0]!.logical === 0 && runs[0]!.count === Math.ceil(size / BLOCK_SIZE);
   if (content.kind === 'range' && !dense) {
     // Sparse host file: read only the data runs.
