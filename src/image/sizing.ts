@@ -79,7 +79,7 @@ export function chooseLayout(prepared: PreparedInode[], maxIno: number, entries:
   let blocks = fixLastGroup(Math.max(64, needs.reduce((n, x) => n + x.runs.reduce((m, r) => m + r.count, 0), 0)), descSize);
   for (let round = 0; round < 64; round++) {
     const minGroups = Math.ceil(inodes / (BLOCK_SIZE * 8));
-    blocks = Math.max(blocks, (minGroups - 1) * BLOCKS_PER_GROUP + 1);
+    blocks = fixLastGroup(Math.max(blocks, (minGroups - 1) * BLOCKS_PER_GROUP + 1), descSize);
     const layout = tryLayout(blocks, inodes, descSize, journal, needs);
     const end = layout.allocation.end;
     const want = fixLastGroup(end + extraBlocks + Math.ceil((end * pct) / 100), descSize);
