@@ -109,8 +109,9 @@ export function superblockAndGdt(
         freeBlocks: stats.freeBlocks[i]!,
         freeInodes: stats.freeInodes[i]!,
         usedDirs: stats.usedDirs[i]!,
-        flags: BG_INODE_ZEROED,
-        itableUnused: stats.itableUnused[i]!,
+        // Group flags and itable_unused only exist with group-descriptor checksums (metadata_csum).
+        flags: csumSeed === null ? 0 : BG_INODE_ZEROED,
+        itableUnused: csumSeed === null ? 0 : stats.itableUnused[i]!,
         blockBitmapCsum: bbCsum,
         inodeBitmapCsum: ibCsum,
       },

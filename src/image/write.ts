@@ -82,7 +82,8 @@ export async function writeExt4(tree: DirNode, out: string, options: Ext4Options
     (d, t) => progress('scan', d, t),
   );
   const entries = countEntries(scan.inodes);
-  const apparentBlocks = prepared.reduce((n, p) => n + Math.ceil(p.size / BLOCK_SIZE), 0);
+  // `du --apparent-size` of the source in 4 KiB blocks, as nixpkgs measures it: file sizes plus one block per directory.
+  const apparentBlocks = prepared.reduce((n, p) => n + (p.isDir ? (scan.inodes[p.ino]!.node ? 1 : 0) : p.content ? Math.ceil(p.size / BLOCK_SIZE) : 0), 0);
   const { geometry: g, allocation: a, journalBlocks } = chooseLayout(prepared, scan.maxIno, entries, apparentBlocks, o);
   const all: PreparedInode[] = [...prepared];
   if (journalBlocks) all.push(journalInode(journalBlocks, fsTime));
