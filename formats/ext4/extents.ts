@@ -17,7 +17,7 @@ export interface Extent {
 }
 
 export const ROOT_ENTRIES = 4;
-export const BLOCK_ENTRIES = (BLOCK_SIZE - 12) / 12; // 340
+export const BLOCK_ENTRIES = Math.floor((BLOCK_SIZE - 12) / 12); // 340
 
 /** How many tree blocks a file with `n` extents needs (0 when they fit in the inode). */
 export function extentTreeBlocks(n: number): number {

@@ -33,9 +33,14 @@ export interface InodeFields {
   inlineXattrs: Uint8Array | null;
 }
 
-/** The times ext4 can store: −2^31 up to (but excluding) 2^34 − 2^31 seconds. */
+/**
+ * The times we store: −2^31 up to 2^33 + 2^31 − 1 seconds (2310-04-04). The
+ * format reaches 2446, but e2fsck reads epoch 3 with the sign bit set as the old
+ * kernels' pre-1970 encoding bug ("Timestamp(s) on inode beyond 2310-04-04 are
+ * likely pre-1970"), so such an image would not be clean.
+ */
 export const MIN_TIME = -0x80000000;
-export const MAX_TIME = 0x400000000 - 0x80000000 - 1;
+export const MAX_TIME = 0x200000000 + 0x80000000 - 1;
 
 /** Splits a time into the 32-bit seconds field and the `*_extra` word ((nsec << 2) | epoch bits). */
 export function encodeTime(t: InodeTime): [number, number] {

@@ -51,8 +51,10 @@ describe('inode times', () => {
     expect(encodeTime({ sec: 2 ** 31, nsec: 1 })).toEqual([0x80000000, (1 << 2) | 1]);
     expect(encodeTime({ sec: 2 ** 33, nsec: 7 })).toEqual([0, (7 << 2) | 2]);
   });
-  it('rejects times ext4 cannot store', () => {
-    expect(() => encodeTime({ sec: 2 ** 34, nsec: 0 })).toThrow(expect.objectContaining({ code: 'EXT4_TIME_OUT_OF_RANGE' }));
+  it('rejects times from 2310-04-04 on (e2fsck reads them as pre-1970) and before 1901', () => {
+    expect(() => encodeTime({ sec: 2 ** 33 + 2 ** 31, nsec: 0 })).toThrow(expect.objectContaining({ code: 'EXT4_TIME_OUT_OF_RANGE' }));
+    expect(() => encodeTime({ sec: -(2 ** 31) - 1, nsec: 0 })).toThrow(expect.objectContaining({ code: 'EXT4_TIME_OUT_OF_RANGE' }));
+    expect(encodeTime({ sec: 2 ** 33 + 2 ** 31 - 1, nsec: 0 })).toEqual([0x7fffffff, 2]);
   });
 });
 
