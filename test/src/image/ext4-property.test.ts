@@ -81,5 +81,6 @@ describe('random trees', () => {
       }),
       { numRuns: 25, seed: 20261122 },
     );
+    expect(n).toBe(25);
   });
 });
