@@ -1,6 +1,8 @@
 /**
  * Coalesces block writes into large positional writes: contiguous pieces are
  * gathered in a 16 MiB buffer and written with one pwrite; anything else flushes.
+ * A piece may end inside a block (a file's tail): the rest of that block is zero,
+ * in the buffer explicitly and in the file because it starts out empty.
  */
 import type { FileHandle } from 'node:fs/promises';
 import { BLOCK_SIZE } from '../../formats/ext4/constants.js';
@@ -16,19 +18,18 @@ export class BlockWriter {
 
   async put(block: number, bytes: Uint8Array): Promise<void> {
     const pos = block * BLOCK_SIZE;
-    if (this.fill > 0 && pos === this.start + this.fill && this.fill + bytes.byteLength <= CAPACITY) {
-      this.buf.set(bytes, this.fill);
-      this.fill += bytes.byteLength;
-      return;
+    const padded = Math.ceil(bytes.byteLength / BLOCK_SIZE) * BLOCK_SIZE;
+    if (!(this.fill > 0 && pos === this.start + this.fill && this.fill + padded <= CAPACITY)) {
+      await this.flush();
+      if (padded >= CAPACITY / 2) {
+        await this.writeAll(bytes, pos);
+        return;
+      }
+      this.start = pos;
     }
-    await this.flush();
-    if (bytes.byteLength >= CAPACITY / 2) {
-      await this.writeAll(bytes, pos);
-      return;
-    }
-    this.start = pos;
-    this.buf.set(bytes, 0);
-    this.fill = bytes.byteLength;
+    this.buf.set(bytes, this.fill);
+    this.buf.fill(0, this.fill + bytes.byteLength, this.fill + padded);
+    this.fill += padded;
   }
 
   async flush(): Promise<void> {

@@ -9,7 +9,7 @@ import { encodeDeviceBlock, inodeChecksumSeed, type InodeTime } from '../../form
 import { encodeInlineXattrs, placeXattrs, prepareXattrs, type XattrEntry } from '../../formats/ext4/xattr.js';
 import { DistrokitError } from '../../formats/errors.js';
 import { S_IFMT, type FileContent, type TreeNode } from '../tree/types.js';
-import { findDataRuns, type ContentCache, type DataRun } from './content.js';
+import { findDataRuns, type ReadContext, type DataRun } from './content.js';
 import type { ScanResult, ScannedInode } from './scan.js';
 
 export interface PreparedInode {
@@ -46,7 +46,7 @@ export interface PrepareContext {
   clamp: number | null;
   owner?: { uid: number; gid: number };
   xattrs: boolean;
-  cache?: ContentCache;
+  reads: ReadContext;
 }
 
 function clampTime(t: InodeTime | undefined, fallback: InodeTime, clamp: number | null): InodeTime {
@@ -139,7 +139,7 @@ export async function prepareInode(rec: ScannedInode, ctx: PrepareContext): Prom
       if (f.size > 16 * 2 ** 40 - BLOCK_SIZE) throw new DistrokitError('EXT4_FILE_TOO_LARGE', `file of ${f.size} bytes exceeds ext4's 16 TiB limit`, { entry: rec.path });
       p.size = f.size;
       p.content = f.content;
-      p.runs = await findDataRuns(f.content, f.size, rec.path, ctx.cache);
+      p.runs = await findDataRuns(f.content, f.size, rec.path, ctx.reads);
       p.usesExtents = true;
       break;
     }

@@ -30,7 +30,7 @@ import {
 import { encodeJournalSuperblock, checksumSeed, type SuperblockFields } from '../../formats/ext4/superblock.js';
 import type { DirNode } from '../tree/types.js';
 import { BlockWriter } from './block-writer.js';
-import { ContentCache, streamFileBlocks } from './content.js';
+import { ReadContext, streamFileBlocks } from './content.js';
 import { blockBitmap, encodeInodeInto, groupStats, inodeBitmap, journalBackup, superblockAndGdt } from './encode.js';
 import { isBackupGroup, type Allocation } from './layout.js';
 import { derivedUuid, encodeLabel, formatUuid, parseUuid, type Ext4Options } from './options.js';
@@ -65,7 +65,7 @@ export async function writeExt4(tree: DirNode, out: string, options: Ext4Options
   const hashSeed = new Uint32Array(4);
   new DataView(hashSeedBytes.buffer).getUint32(0, true);
   for (let i = 0; i < 4; i++) hashSeed[i] = new DataView(hashSeedBytes.buffer).getUint32(i * 4, true);
-  const cache = new ContentCache();
+  const reads = new ReadContext();
   const prepared = await prepareAll(
     scan,
     {
@@ -77,7 +77,7 @@ export async function writeExt4(tree: DirNode, out: string, options: Ext4Options
       clamp: sde ?? null,
       owner: o.owner,
       xattrs: o.xattrs !== false,
-      cache,
+      reads,
     },
     (d, t) => progress('scan', d, t),
   );
@@ -177,8 +177,7 @@ export async function writeExt4(tree: DirNode, out: string, options: Ext4Options
               await w.put(e.physical + (l - e.logical), bytes.subarray(at, at + n));
               at += n;
             }
-          }, cache);
-          cache.files.delete(p.content!);
+          }, reads);
           if (++filesDone % 1024 === 0) progress('write', filesDone, files.length);
         },
       });

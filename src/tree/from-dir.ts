@@ -5,7 +5,7 @@
  * Extended attributes come from one recursive `getfattr` run (Node has no xattr API).
  */
 import { execFile } from 'node:child_process';
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { DistrokitError } from '../../formats/errors.js';
 import type { DirNode, NodeMeta, Timestamp, TreeNode } from './types.js';
@@ -31,7 +31,7 @@ function devParts(rdev: bigint): { major: number; minor: number } {
 
 export async function treeFromDirectory(root: string, options: FromDirOptions = {}): Promise<DirNode> {
   const xattrs = await readXattrs(root, options.xattrs ?? 'auto');
-  const rootStat = await statOrThrow(root, root);
+  const rootStat = statOrThrow(root, root);
   if (!rootStat.isDirectory()) throw new DistrokitError('TREE_NOT_A_DIRECTORY', 'source is not a directory', { file: root });
   const rootNode: DirNode = { type: 'dir', children: new Map(), ...meta(rootStat, xattrs.get(root)) };
   const links = new Map<string, TreeNode>();
@@ -40,7 +40,7 @@ export async function treeFromDirectory(root: string, options: FromDirOptions = 
     const [dirPath, dirNode] = stack.pop()!;
     let names: Buffer[];
     try {
-      names = await readdir(dirPath, { encoding: 'buffer' });
+      names = readdirSync(dirPath, { encoding: 'buffer' });
     } catch (err) {
       throw DistrokitError.wrap(err, 'TREE_UNREADABLE', { file: dirPath });
     }
@@ -53,7 +53,7 @@ export async function treeFromDirectory(root: string, options: FromDirOptions = 
         throw new DistrokitError('TREE_BAD_NAME', `file name ${JSON.stringify(raw.toString('latin1'))} is not valid UTF-8`, { file: dirPath });
       }
       const path = join(dirPath, name);
-      const st = await statOrThrow(path, path);
+      const st = statOrThrow(path, path);
       const key = `${st.dev}:${st.ino}`;
       if (!st.isDirectory() && st.nlink > 1n) {
         const seen = links.get(key);
@@ -73,7 +73,7 @@ export async function treeFromDirectory(root: string, options: FromDirOptions = 
       } else if (st.isSymbolicLink()) {
         let target: string;
         try {
-          target = decoder.decode(await readlink(path, { encoding: 'buffer' }));
+          target = decoder.decode(readlinkSync(path, { encoding: 'buffer' }));
         } catch (err) {
           throw DistrokitError.wrap(err, 'TREE_UNREADABLE', { file: path });
         }
@@ -92,15 +92,16 @@ export async function treeFromDirectory(root: string, options: FromDirOptions = 
   return rootNode;
 }
 
-async function statOrThrow(path: string, file: string) {
+/** Synchronous on purpose: per-entry async calls are thread-pool round trips that dominate large trees. */
+function statOrThrow(path: string, file: string) {
   try {
-    return await lstat(path, { bigint: true });
+    return lstatSync(path, { bigint: true });
   } catch (err) {
     throw DistrokitError.wrap(err, 'TREE_UNREADABLE', { file });
   }
 }
 
-function meta(st: Awaited<ReturnType<typeof statOrThrow>>, xattrs: Map<string, Uint8Array> | undefined): NodeMeta {
+function meta(st: ReturnType<typeof statOrThrow>, xattrs: Map<string, Uint8Array> | undefined): NodeMeta {
   const m: NodeMeta = {
     perm: Number(st.mode & 0o7777n),
     uid: Number(st.uid),
