@@ -4,7 +4,7 @@
  * A piece may end inside a block (a file's tail): the rest of that block is zero,
  * in the buffer explicitly and in the file because it starts out empty.
  */
-import type { FileHandle } from 'node:fs/promises';
+import { writeSync } from 'node:fs';
 import { BLOCK_SIZE } from '../../formats/ext4/constants.js';
 
 const CAPACITY = 16 << 20;
@@ -14,7 +14,8 @@ export class BlockWriter {
   private start = 0;
   private fill = 0;
   bytesWritten = 0;
-  constructor(private readonly fh: FileHandle) {}
+  /** `fd` is written with synchronous pwrites: the build is a sequential pipeline, and an async write is a thread-pool round trip each. */
+  constructor(private readonly fd: number) {}
 
   async put(block: number, bytes: Uint8Array): Promise<void> {
     const pos = block * BLOCK_SIZE;
@@ -22,7 +23,7 @@ export class BlockWriter {
     if (!(this.fill > 0 && pos === this.start + this.fill && this.fill + padded <= CAPACITY)) {
       await this.flush();
       if (padded >= CAPACITY / 2) {
-        await this.writeAll(bytes, pos);
+        this.writeAll(bytes, pos);
         return;
       }
       this.start = pos;
@@ -34,15 +35,14 @@ export class BlockWriter {
 
   async flush(): Promise<void> {
     if (this.fill === 0) return;
-    await this.writeAll(this.buf.subarray(0, this.fill), this.start);
+    this.writeAll(this.buf.subarray(0, this.fill), this.start);
     this.fill = 0;
   }
 
-  private async writeAll(bytes: Uint8Array, pos: number): Promise<void> {
+  private writeAll(bytes: Uint8Array, pos: number): void {
     let done = 0;
     while (done < bytes.byteLength) {
-      const { bytesWritten } = await this.fh.write(bytes, done, bytes.byteLength - done, pos + done);
-      done += bytesWritten;
+      done += writeSync(this.fd, bytes, done, bytes.byteLength - done, pos + done);
     }
     this.bytesWritten += bytes.byteLength;
   }

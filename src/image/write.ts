@@ -194,7 +194,7 @@ export async function writeExt4(tree: DirNode, out: string, options: Ext4Options
   }
   try {
     await fh.truncate(g.blocks * BLOCK_SIZE);
-    const w = new BlockWriter(fh);
+    const w = new BlockWriter(fh.fd);
     for (const job of jobs) await job.write(w);
     await w.flush();
     await fh.close();
