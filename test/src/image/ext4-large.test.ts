@@ -60,6 +60,32 @@ describe('large directories', () => {
   });
 });
 
+describe('many groups', () => {
+  it.each([
+    ['64bit + metadata_csum', {}],
+    ['32-bit descriptors, no checksums', { bit64: false, metadataCsum: false }],
+  ])('a 20 GiB image (160 groups, 10 superblock backups, tables spanning backups) with %s is clean and kernel-writable', async (_, opts) => {
+    const img = join(t.dir, 'g160.img');
+    const s = await writeExt4(manyFiles(20, 20), img, { size: 20 * 2 ** 30, ...opts });
+    expect(s.groups).toBe(160);
+    expectE2fsckClean(img);
+    expect(statSync(img).blocks * 512).toBeLessThan(64 << 20); // unused inode tables stay holes
+    expect(sh(`dumpe2fs '${img}' 2>/dev/null | grep -c '^  Backup superblock at'`).trim()).toBe('10');
+    const loop = loopAvailable();
+    if (!loop.ok) throw new Error(`loop mounts are unavailable here (${loop.why}): the kernel check cannot run`);
+    const mnt = join(t.dir, 'mnt-g160');
+    sh(`mkdir -p '${mnt}'`);
+    mount(img, mnt, 'rw');
+    try {
+      sh(`head -c 50000000 /dev/zero | tr '\\0' x > '${mnt}/fill' && rm -rf '${mnt}/d3'`);
+    } finally {
+      umount(mnt);
+    }
+    expectE2fsckClean(img);
+    sh(`rm -f '${img}'`);
+  });
+});
+
 describe('extent trees and sparse files', () => {
   it.each([
     [100, 1],
