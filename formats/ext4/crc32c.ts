@@ -6,6 +6,7 @@
 
 const POLY = 0x82f63b78;
 const TABLES: Uint32Array[] = buildTables();
+const [T0, T1, T2, T3, T4, T5, T6, T7] = TABLES as [Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array];
 
 function buildTables(): Uint32Array[] {
   const tables: Uint32Array[] = [];
@@ -27,7 +28,7 @@ function buildTables(): Uint32Array[] {
 
 /** Updates the raw CRC32C register `crc` with `data` (ext4's `ext2fs_crc32c_le`). */
 export function crc32cRaw(crc: number, data: Uint8Array, start = 0, end = data.byteLength): number {
-  const [t0, t1, t2, t3, t4, t5, t6, t7] = TABLES as [Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array];
+  const t0 = T0, t1 = T1, t2 = T2, t3 = T3, t4 = T4, t5 = T5, t6 = T6, t7 = T7;
   let c = crc >>> 0;
   let i = start;
   for (; i + 8 <= end; i += 8) {
