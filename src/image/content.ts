@@ -18,8 +18,26 @@ const CHUNK = 1 << 20;
 const ZERO_CHUNK = new Uint8Array(CHUNK);
 
 function isZero(buf: Uint8Array, start: number, end: number): boolean {
+  if (start >= end) return true;
   if (buf[start] !== 0 || buf[end - 1] !== 0) return false; // most data blocks end here
-  return Buffer.from(buf.buffer, buf.byteOffset + start, end - start).equals(Buffer.from(ZERO_CHUNK.buffer, 0, end - start));
+  for (let at = start; at < end; at += CHUNK) {
+    const n = Math.min(CHUNK, end - at);
+    if (!Buffer.from(buf.buffer, buf.byteOffset + at, n).equals(Buffer.from(ZERO_CHUNK.buffer, 0, n))) return false;
+  }
+  return true;
+}
+
+/** Index of the first run that ends after logical block `lb` (runs are sorted and disjoint); runs.length if none. */
+export function firstRunEndingAfter(runs: DataRun[], lb: number): number {
+  let lo = 0;
+  let hi = runs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const r = runs[mid]!;
+    if (r.logical + r.count <= lb) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Appends the data blocks of `buf` (which starts at logical block `firstBlock`) to `runs`. */
@@ -140,11 +158,15 @@ export async function streamFileBlocks(
     let b = 0;
     while (b < blocks) {
       const lb = first + b;
-      const run = runs.find((r) => lb >= r.logical && lb < r.logical + r.count);
-      if (!run) {
-        const end = Math.min((b + 1) * BLOCK_SIZE, buf.byteLength);
-        if (!isZero(buf, b * BLOCK_SIZE, end)) throw new DistrokitError('EXT4_SOURCE_CHANGED', `block ${lb} was zero when scanned but is not now`, { entry: path });
-        b++;
+      const i = firstRunEndingAfter(runs, lb);
+      const run = runs[i];
+      if (!run || run.logical > lb) {
+        // A hole up to the next run (or the end of this piece): it must still be all zero.
+        const holeEnd = Math.min(blocks, run ? run.logical - first : blocks);
+        if (!isZero(buf, b * BLOCK_SIZE, Math.min(holeEnd * BLOCK_SIZE, buf.byteLength))) {
+          throw new DistrokitError('EXT4_SOURCE_CHANGED', `blocks ${lb}..${first + holeEnd - 1} were zero when scanned but are not now`, { entry: path });
+        }
+        b = holeEnd;
         continue;
       }
       const n = Math.min(blocks - b, run.logical + run.count - lb);

@@ -32,7 +32,8 @@ import type { DirNode } from '../tree/types.js';
 import { BlockWriter } from './block-writer.js';
 import { ReadContext, streamFileBlocks } from './content.js';
 import { blockBitmap, encodeInodeInto, groupStats, inodeBitmap, journalBackup, superblockAndGdt } from './encode.js';
-import { isBackupGroup, type Allocation } from './layout.js';
+import { isBackupGroup } from './layout.js';
+import type { Extent } from '../../formats/ext4/extents.js';
 import { derivedUuid, encodeLabel, formatUuid, parseUuid, type Ext4Options } from './options.js';
 import { prepareAll, type PreparedInode } from './prepare.js';
 import { scanTree } from './scan.js';
@@ -172,7 +173,7 @@ export async function writeExt4(tree: DirNode, out: string, options: Ext4Options
             // A piece may cross extents (a backup superblock in the middle): split it.
             for (let at = 0; at < bytes.byteLength; ) {
               const l = lb + at / BLOCK_SIZE;
-              const e = alloc.extents.find((x) => l >= x.logical && l < x.logical + x.length)!;
+              const e = extentAt(alloc.extents, l);
               const n = Math.min(bytes.byteLength - at, (e.logical + e.length - l) * BLOCK_SIZE);
               await w.put(e.physical + (l - e.logical), bytes.subarray(at, at + n));
               at += n;
@@ -219,8 +220,22 @@ export async function writeExt4(tree: DirNode, out: string, options: Ext4Options
   };
 }
 
-function physicalOf(extents: Allocation['inodes'] extends Map<number, infer A> ? (A extends { extents: infer E } ? E : never) : never, logical: number): number {
-  const e = extents.find((x) => logical >= x.logical && logical < x.logical + x.length)!;
+/** The extent holding logical block `logical` (binary search: a file may have 100,000s of extents). */
+function extentAt(extents: Extent[], logical: number): Extent {
+  let lo = 0;
+  let hi = extents.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (extents[mid]!.logical <= logical) lo = mid;
+    else hi = mid - 1;
+  }
+  const e = extents[lo]!;
+  if (logical < e.logical || logical >= e.logical + e.length) throw new DistrokitError('EXT4_INTERNAL', `logical block ${logical} is not mapped`);
+  return e;
+}
+
+function physicalOf(extents: Extent[], logical: number): number {
+  const e = extentAt(extents, logical);
   return e.physical + (logical - e.logical);
 }
 

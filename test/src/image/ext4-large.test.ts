@@ -3,7 +3,7 @@
  * directories, extent trees of depth 1 and 2, a 5 GiB sparse file, deep nesting.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeExt4 } from '../../../src/image/write.js';
@@ -99,6 +99,20 @@ describe('extent trees and sparse files', () => {
     expect(ex).toMatch(new RegExp(`^\\s*0/\\s*${depth}\\s`, 'm'));
     expect((ex.match(new RegExp(`^\\s*${depth}/\\s*${depth}\\s`, 'gm')) ?? []).length).toBe(extents);
     const out = join(t.dir, `frag-${extents}.out`);
+    debugfs(img, `dump /frag ${out}`);
+    expect(sha(readFileSync(out))).toBe(sha(data));
+  });
+
+  it('turns the zero blocks of a dense host file into holes (2,000 extents, depth 2)', async () => {
+    const src = join(t.dir, 'frag-src');
+    const data = fragmented(2000);
+    sh(`mkdir -p '${src}'`);
+    writeFileSync(join(src, 'frag'), data);
+    const img = join(t.dir, 'frag-host.img');
+    await writeExt4(await treeFromDirectory(src), img, {});
+    expectE2fsckClean(img);
+    expect(debugfs(img, 'ex /frag')).toMatch(/^\s*0\/\s*2\s/m);
+    const out = join(t.dir, 'frag-host.out');
     debugfs(img, `dump /frag ${out}`);
     expect(sha(readFileSync(out))).toBe(sha(data));
   });
