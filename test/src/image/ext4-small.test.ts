@@ -64,8 +64,16 @@ const readHost = (n: { content: { kind: string } }): Uint8Array => {
 };
 
 describe('small tree with every file type', () => {
-  it('is e2fsck-clean', () => {
+  it('is e2fsck-clean, with the default feature set and an empty journal', () => {
     expectE2fsckClean(img);
+    const dump = sh(`dumpe2fs -h '${img}' 2>/dev/null`);
+    expect(/Filesystem features:\s+(.*)/.exec(dump)![1]!.trim().split(' ').sort()).toEqual(
+      ['64bit', 'dir_index', 'dir_nlink', 'ext_attr', 'extent', 'extra_isize', 'filetype', 'flex_bg', 'has_journal', 'huge_file', 'large_file', 'metadata_csum', 'sparse_super'],
+    );
+    expect(dump).toMatch(/Filesystem flags:\s+signed_directory_hash/);
+    expect(dump).toMatch(/Journal inode:\s+8/);
+    expect(dump).toMatch(/Journal start:\s+0\n/);
+    expect(dump).toMatch(/Filesystem state:\s+clean\n/);
   });
 
   it('debugfs shows the same contents, link targets, inode fields and xattrs', () => {
