@@ -63,9 +63,8 @@ export async function writeExt4(tree: DirNode, out: string, options: Ext4Options
   const label = encodeLabel(o.label);
   const csum = o.metadataCsum !== false;
   const csumSeed = csum ? checksumSeed(uuid) : null;
-  const hashSeed = new Uint32Array(4);
-  new DataView(hashSeedBytes.buffer).getUint32(0, true);
-  for (let i = 0; i < 4; i++) hashSeed[i] = new DataView(hashSeedBytes.buffer).getUint32(i * 4, true);
+  const seedView = new DataView(hashSeedBytes.buffer, hashSeedBytes.byteOffset, 16);
+  const hashSeed = new Uint32Array(4).map((_, i) => seedView.getUint32(i * 4, true));
   const reads = new ReadContext();
   const prepared = await prepareAll(
     scan,
@@ -111,7 +110,6 @@ export async function writeExt4(tree: DirNode, out: string, options: Ext4Options
   const bits = blockBitmap(g, a);
   const dirInodes = all.filter((p) => p.isDir).map((p) => p.ino);
   const stats = groupStats(g, bits, scan.maxIno, dirInodes);
-  const largeFile = true;
   const sbf: SuperblockFields = {
     inodesCount: ipg * g.groups,
     blocksCount: g.blocks,
@@ -124,7 +122,7 @@ export async function writeExt4(tree: DirNode, out: string, options: Ext4Options
     featureIncompat: INCOMPAT_FILETYPE | INCOMPAT_EXTENTS | INCOMPAT_FLEX_BG | (g.descSize === 64 ? INCOMPAT_64BIT : 0),
     featureRoCompat:
       RO_COMPAT_SPARSE_SUPER |
-      (largeFile ? RO_COMPAT_LARGE_FILE : 0) |
+      RO_COMPAT_LARGE_FILE |
       RO_COMPAT_HUGE_FILE |
       RO_COMPAT_DIR_NLINK |
       RO_COMPAT_EXTRA_ISIZE |
