@@ -136,6 +136,27 @@ describe('bad input', () => {
   });
 });
 
+describe('SOURCE_DATE_EPOCH', () => {
+  it('the environment variable acts like the option, and a malformed one is rejected', async () => {
+    const tree = dir([['f', { ...file(new Uint8Array([1])), mtime: { sec: 2_000_000_000, nsec: 5 } }]]);
+    const viaOption = join(t.dir, 'sde-opt.img');
+    const viaEnv = join(t.dir, 'sde-env.img');
+    await writeExt4(tree, viaOption, { sourceDateEpoch: 1_000_000_000 });
+    const saved = process.env.SOURCE_DATE_EPOCH;
+    process.env.SOURCE_DATE_EPOCH = '1000000000';
+    try {
+      await writeExt4(tree, viaEnv, {});
+      process.env.SOURCE_DATE_EPOCH = 'yesterday';
+      await expectCode(writeExt4(tree, join(t.dir, 'sde-bad.img'), {}), 'EXT4_BAD_OPTION');
+    } finally {
+      if (saved === undefined) delete process.env.SOURCE_DATE_EPOCH;
+      else process.env.SOURCE_DATE_EPOCH = saved;
+    }
+    expect(sh(`cmp '${viaOption}' '${viaEnv}' && echo same`).trim()).toBe('same');
+    expect(sh(`debugfs -R 'stat /f' '${viaEnv}' 2>/dev/null`)).toMatch(/mtime: 0x3b9aca00:00000000/); // clamped to 10^9 s, ns dropped
+  });
+});
+
 describe('CLI', () => {
   it('builds from a directory, prints a JSON summary, and fails with exit 1 and no image when too small', async () => {
     const src = join(t.dir, 'cli-src');
