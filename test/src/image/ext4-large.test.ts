@@ -53,6 +53,16 @@ describe('large directories', () => {
     expect(sha(readFileSync(out))).toBe(sha(bytes((99 * 37 + 999) % 6000, 999 * 100 + 99)));
   });
 
+  it('gives a directory with more than 65,000 subdirectories the dir_nlink link count 1', async () => {
+    const subdirs: [string, ReturnType<typeof dir>][] = [];
+    for (let i = 0; i < 65_010; i++) subdirs.push([`d${i}`, dir([])]);
+    const img = join(t.dir, 'nlink.img');
+    await writeExt4(dir([['big', dir(subdirs)]]), img, {});
+    expectE2fsckClean(img);
+    expect(debugfs(img, 'stat /big')).toMatch(/Links: 1\s/);
+    sh(`rm -f '${img}'`);
+  });
+
   it('handles 2,000 levels of nesting', async () => {
     const img = join(t.dir, 'deep.img');
     await writeExt4(deep(2000), img, {});
