@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildInitrd, computeModuleClosure, stage1Tree, treeFromSpec } from '../../../src/initrd/index.js';
 import { qemuArgs, runVm } from '../../../src/vm/index.js';
+import { treeFromDirectory, writeExt4 } from '../../../src/image/index.js';
+import { expectE2fsckClean } from '../image/oracle.js';
 import { initrdCache } from '../../helpers/cache.js';
 import { tempDir, toBuffer } from '../initrd/helpers.js';
 
@@ -29,13 +31,12 @@ function busybox() {
 
 describe('stage-1 initrd boots the Debian cloud kernel under QEMU', () => {
   it('loads virtio modules, mounts the virtio disk, runs the command; the host reads output and exit status', async () => {
-    // Test-only disk: mkfs.ext4 -d until the native ext4 writer lands.
+    // The disk is written by distrokit's own ext4 writer: the kernel under QEMU mounts it.
     const content = join(work, 'disk-content');
     mkdirSync(content);
     writeFileSync(join(content, 'data.txt'), 'hello from the disk\n');
     const disk = join(work, 'disk.img');
-    execFileSync('truncate', ['-s', '16M', disk]);
-    execFileSync('mkfs.ext4', ['-q', '-d', content, disk]);
+    await writeExt4(await treeFromDirectory(content), disk, { extraPercent: 50 });
 
     const closure = await computeModuleClosure(initrdCache.cloudRoot, ['virtio_pci', 'virtio_blk']);
     expect(closure.modules.map((m) => m.name)).toContain('virtio_blk');
@@ -74,12 +75,14 @@ describe('stage-1 initrd boots the Debian cloud kernel under QEMU', () => {
     execFileSync('cp', [join(initrdCache.busyboxRoot, 'bin/busybox'), join(content, 'bin/busybox')]);
     for (const applet of ['sh', 'cat', 'ls']) execFileSync('ln', ['-s', 'busybox', join(content, 'bin', applet)]);
     writeFileSync(join(content, 'marker'), 'on the disk\n');
+    writeFileSync(join(content, 'deleted'), 'to be deleted\n');
     const disk = join(work, 'chroot.img');
-    execFileSync('truncate', ['-s', '16M', disk]);
-    execFileSync('mkfs.ext4', ['-q', '-d', content, disk]);
+    await writeExt4(await treeFromDirectory(content), disk, { extraInodes: 400, extraBlocks: 2048 });
     const closure = await computeModuleClosure(initrdCache.cloudRoot, ['virtio_pci', 'virtio_blk']);
     // No root in the generated init: everything about the disk comes from the command line.
-    const tree = await stage1Tree({ busybox: busybox(), closure, command: 'cat /marker; ls /proc/1/exe >/dev/null && echo proc; exit 3' });
+    // The guest also writes to our image read-write: a new file, a deleted one, a directory of 300 files.
+    const command = 'cat /marker; ls /proc/1/exe >/dev/null && echo proc; echo new > /written; rm /deleted; mkdir /many; i=0; while [ $i -lt 300 ]; do echo $i > /many/f$i; i=$((i+1)); done; exit 3';
+    const tree = await stage1Tree({ busybox: busybox(), closure, command });
     const initrd = join(work, 'initrd-chroot.img');
     writeFileSync(initrd, await toBuffer(buildInitrd(tree)));
     const result = await runVm({
@@ -91,6 +94,12 @@ describe('stage-1 initrd boots the Debian cloud kernel under QEMU', () => {
     });
     expect(result.output.toString()).toBe('on the disk\nproc\n');
     expect(result.exitStatus).toBe(3);
+    // After the kernel wrote to it, our image is still e2fsck-clean, with the guest's changes in it.
+    expectE2fsckClean(disk);
+    const ls = execFileSync('debugfs', ['-R', 'ls -l /', disk], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    expect(ls).toMatch(/ written\n/);
+    expect(ls).not.toMatch(/ deleted\n/);
+    expect(execFileSync('debugfs', ['-R', 'cat /many/f299', disk], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })).toBe('299\n');
   }, 300_000);
 
   it('a guest that never reports a status is an error, not a success', async () => {
