@@ -1,0 +1,170 @@
+/**
+ * Streaming reader of primary.xml: one PrimaryPackage per `<package>`, in
+ * document order, never holding more than the package being read. The
+ * `packages="N"` attribute of the root is not trusted (dnf's own test data
+ * gets it wrong), so nothing is sized from it.
+ */
+import type { ByteSource } from '../bytes.js';
+import { fileEntry, fileType, parseEntry, parseVersion } from './entries.js';
+import { DEPENDENCY_SECTIONS, type DependencySection, type FileType, type PrimaryPackage } from './types.js';
+import { integerAttribute, readXmlRecords, type XmlPosition, type XmlReadOptions, type XmlRecordHandler, xmlError } from './xml.js';
+
+/** Elements whose text becomes a field of the package. */
+const TEXT_FIELDS = new Set([
+  'name',
+  'arch',
+  'checksum',
+  'summary',
+  'description',
+  'packager',
+  'url',
+  'license',
+  'vendor',
+  'group',
+  'buildhost',
+  'sourcerpm',
+  'file',
+]);
+
+const SECTIONS = new Set<string>(DEPENDENCY_SECTIONS);
+
+type Draft = Partial<PrimaryPackage> & Pick<PrimaryPackage, DependencySection | 'files' | 'line'> & { checksumType?: string };
+
+function emptyDraft(line: number, type: string): Draft {
+  return {
+    type,
+    line,
+    provides: [],
+    requires: [],
+    conflicts: [],
+    obsoletes: [],
+    suggests: [],
+    enhances: [],
+    recommends: [],
+    supplements: [],
+    files: [],
+  };
+}
+
+class PrimaryHandler implements XmlRecordHandler<PrimaryPackage> {
+  readonly out: PrimaryPackage[] = [];
+  private depth = 0;
+  private sawRoot = false;
+  private pkg: Draft | null = null;
+  private section: DependencySection | null = null;
+  private textField: string | null = null;
+  private buffer = '';
+  private fileKind: FileType = 'file';
+
+  open(name: string, attributes: Record<string, string>, at: XmlPosition): void {
+    this.depth++;
+    if (this.depth === 1) {
+      if (name !== 'metadata') throw xmlError('REPODATA_NOT_PRIMARY', `root element is <${name}>, expected <metadata>`, at);
+      this.sawRoot = true;
+      return;
+    }
+    if (this.depth === 2) {
+      if (name === 'package') this.pkg = emptyDraft(at.line, attributes.type ?? 'rpm');
+      return;
+    }
+    const pkg = this.pkg;
+    if (!pkg) return;
+    if (TEXT_FIELDS.has(name)) {
+      this.textField = name;
+      this.buffer = '';
+      if (name === 'file') this.fileKind = fileType(attributes, at);
+      if (name === 'checksum') pkg.checksumType = attributes.type ?? '';
+      return;
+    }
+    switch (name) {
+      case 'version': {
+        const v = parseVersion(attributes, at);
+        pkg.epoch = v.epoch;
+        pkg.version = v.version;
+        pkg.release = v.release;
+        return;
+      }
+      case 'time':
+        pkg.time = { file: integerAttribute(attributes, 'file', at), build: integerAttribute(attributes, 'build', at) };
+        return;
+      case 'size':
+        pkg.size = {
+          package: integerAttribute(attributes, 'package', at),
+          installed: integerAttribute(attributes, 'installed', at),
+          archive: integerAttribute(attributes, 'archive', at),
+        };
+        return;
+      case 'location': {
+        const href = attributes.href;
+        if (!href) throw xmlError('REPODATA_MISSING_FIELD', '<location> without href', at);
+        const base = attributes['xml:base'];
+        pkg.location = base ? { href, base } : { href };
+        return;
+      }
+      case 'header-range':
+        pkg.headerRange = { start: integerAttribute(attributes, 'start', at) ?? 0, end: integerAttribute(attributes, 'end', at) ?? 0 };
+        return;
+      case 'entry':
+        if (this.section) pkg[this.section].push(parseEntry(attributes, at));
+        return;
+      default:
+        if (SECTIONS.has(name)) this.section = name as DependencySection;
+    }
+  }
+
+  text(text: string): void {
+    if (this.textField) this.buffer += text;
+  }
+
+  close(name: string, at: XmlPosition): void {
+    this.depth--;
+    const pkg = this.pkg;
+    if (pkg && this.textField === name) {
+      this.assignText(pkg, name, at);
+      this.textField = null;
+    } else if (pkg && SECTIONS.has(name)) {
+      this.section = null;
+    } else if (pkg && this.depth === 1 && name === 'package') {
+      this.out.push(finishPackage(pkg, at));
+      this.pkg = null;
+    }
+  }
+
+  private assignText(pkg: Draft, name: string, at: XmlPosition): void {
+    const value = this.buffer;
+    this.buffer = '';
+    switch (name) {
+      case 'file':
+        pkg.files.push(fileEntry(value.trim(), this.fileKind, at));
+        return;
+      case 'checksum':
+        pkg.checksum = { type: pkg.checksumType ?? '', value: value.trim() };
+        return;
+      case 'name':
+      case 'arch':
+        pkg[name] = value.trim();
+        return;
+      default:
+        (pkg as Record<string, unknown>)[name] = value;
+    }
+  }
+
+  end(at: XmlPosition): void {
+    if (!this.sawRoot) throw xmlError('REPODATA_NOT_PRIMARY', 'no <metadata> root element', at);
+  }
+}
+
+function finishPackage(pkg: Draft, at: XmlPosition): PrimaryPackage {
+  const where = { ...at, line: pkg.line, column: 1 };
+  for (const field of ['name', 'arch', 'version', 'checksum', 'location'] as const) {
+    if (pkg[field] === undefined || pkg[field] === '')
+      throw xmlError('REPODATA_MISSING_FIELD', `<package> without ${field}`, where, { entry: pkg.name });
+  }
+  const { checksumType: _unused, ...rest } = pkg;
+  return { ...rest, pkgid: pkg.checksum!.value } as PrimaryPackage;
+}
+
+/** Streams the packages of a primary.xml (plain or compressed; the compression is detected from its bytes). */
+export function parsePrimary(source: ByteSource, options: XmlReadOptions = {}): AsyncGenerator<PrimaryPackage> {
+  return readXmlRecords(source, new PrimaryHandler(), options);
+}
