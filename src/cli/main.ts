@@ -4,6 +4,7 @@ import { type CommandRunner, EXIT_USAGE, reportError } from './common.js';
 /** Each group lives in its own module so groups can land independently. */
 const GROUPS: Record<string, { summary: string; load: () => Promise<{ run: CommandRunner }> }> = {
   // group: { summary: '…', load: () => import('./group.js') },
+  rpm: { summary: 'RPM repositories: closures, version comparison', load: () => import('./rpm.js') },
 };
 
 const HELP = `distrokit — build Linux distribution images from first principles
@@ -21,6 +22,8 @@ Examples:
   distrokit demo
   distrokit deb closure --index Packages.xz --format json bash coreutils
   distrokit deb compare-versions 1.0~rc1 lt 1.0
+  distrokit rpm closure --repo ./repo --format nix bash
+  distrokit rpm compare-versions 2.0~rc1 2.0
 `;
 
 export async function main(argv: string[]): Promise<number> {

@@ -45,6 +45,8 @@ export interface RpmPackage {
   obsoletes: SimpleDep[];
   recommends: Dependency[];
   files: string[];
+  /** The files primary.xml lists (before filelists are merged in). */
+  primaryFiles?: string[];
   /** Source position of the package, for messages. */
   file?: string;
   line?: number;
@@ -140,6 +142,7 @@ export class PackagePool {
       ...deps,
       obsoletes: p.obsoletes.map(simpleOf),
       files: p.files.map((f) => f.path),
+      primaryFiles: p.files.map((f) => f.path),
       file,
       line: p.line,
     };
