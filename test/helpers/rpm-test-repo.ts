@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CACHE_DIR } from './cache.js';
 
@@ -157,7 +157,22 @@ export function buildTestRepo(packages: TestPackage[] = TEST_PACKAGES): TestRepo
   const root = join(CACHE_DIR, 'rpm-test-repo', hash);
   const repo: TestRepo = { rpms: join(root, 'rpms'), gz: join(root, 'repo-gz'), zst: join(root, 'repo-zst'), xz: join(root, 'repo-xz') };
   if (existsSync(join(root, '.done'))) return repo;
-  rmSync(root, { recursive: true, force: true });
+  // Built under a private name and renamed into place, so concurrent test processes never see half a repository.
+  const work = `${root}.tmp-${process.pid}`;
+  rmSync(work, { recursive: true, force: true });
+  build(packages, work);
+  try {
+    renameSync(work, root);
+  } catch (err) {
+    // Another process finished first: its repository is identical.
+    rmSync(work, { recursive: true, force: true });
+    if (!existsSync(join(root, '.done'))) throw err;
+  }
+  return repo;
+}
+
+function build(packages: TestPackage[], root: string): void {
+  const repo: TestRepo = { rpms: join(root, 'rpms'), gz: join(root, 'repo-gz'), zst: join(root, 'repo-zst'), xz: join(root, 'repo-xz') };
   const top = join(root, 'rpmbuild');
   mkdirSync(join(top, 'SPECS'), { recursive: true });
   mkdirSync(repo.rpms, { recursive: true });
@@ -180,6 +195,6 @@ export function buildTestRepo(packages: TestPackage[] = TEST_PACKAGES): TestRepo
     execFileSync('createrepo_c', ['--quiet', `--general-compress-type=${type}`, '--no-database', '--revision', '1700000000', dir]);
   }
   execFileSync('/usr/bin/python3', ['fixtures/gen/repodata-recompress.py', repo.zst]);
+  rmSync(top, { recursive: true, force: true });
   writeFileSync(join(root, '.done'), '');
-  return repo;
 }
