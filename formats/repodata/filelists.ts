@@ -3,6 +3,7 @@ import type { ByteSource } from '../bytes.js';
 import { fileEntry, fileType, parseVersion } from './entries.js';
 import type { FileType, FilelistsPackage } from './types.js';
 import { readXmlRecords, type XmlPosition, type XmlReadOptions, type XmlRecordHandler, xmlError } from './xml.js';
+import { attribute, type XmlAttributes } from './xml.js';
 
 class FilelistsHandler implements XmlRecordHandler<FilelistsPackage> {
   readonly out: FilelistsPackage[] = [];
@@ -13,7 +14,7 @@ class FilelistsHandler implements XmlRecordHandler<FilelistsPackage> {
   private buffer = '';
   private fileKind: FileType = 'file';
 
-  open(name: string, attributes: Record<string, string>, at: XmlPosition): void {
+  open(name: string, attributes: XmlAttributes, at: XmlPosition): void {
     this.depth++;
     if (this.depth === 1) {
       if (name !== 'filelists') throw xmlError('REPODATA_NOT_FILELISTS', `root element is <${name}>, expected <filelists>`, at);
@@ -21,9 +22,9 @@ class FilelistsHandler implements XmlRecordHandler<FilelistsPackage> {
       return;
     }
     if (this.depth === 2 && name === 'package') {
-      const pkgid = attributes.pkgid;
+      const pkgid = attribute(attributes, 'pkgid');
       if (!pkgid) throw xmlError('REPODATA_MISSING_FIELD', '<package> without pkgid', at);
-      this.pkg = { pkgid, name: attributes.name ?? '', arch: attributes.arch ?? '', epoch: '0', version: '', release: '', files: [] };
+      this.pkg = { pkgid, name: attribute(attributes, 'name') ?? '', arch: attribute(attributes, 'arch') ?? '', epoch: '0', version: '', release: '', files: [] };
       return;
     }
     if (!this.pkg || this.depth !== 3) return;
@@ -35,6 +36,10 @@ class FilelistsHandler implements XmlRecordHandler<FilelistsPackage> {
       this.buffer = '';
       this.fileKind = fileType(attributes, at);
     }
+  }
+
+  wantsText(): boolean {
+    return this.inFile;
   }
 
   text(text: string): void {

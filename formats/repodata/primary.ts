@@ -8,6 +8,7 @@ import type { ByteSource } from '../bytes.js';
 import { fileEntry, fileType, parseEntry, parseVersion } from './entries.js';
 import { DEPENDENCY_SECTIONS, type DependencySection, type FileType, type PrimaryPackage } from './types.js';
 import { integerAttribute, readXmlRecords, type XmlPosition, type XmlReadOptions, type XmlRecordHandler, xmlError } from './xml.js';
+import { attribute, type XmlAttributes } from './xml.js';
 
 /** Elements whose text becomes a field of the package. */
 const TEXT_FIELDS = new Set([
@@ -27,6 +28,7 @@ const TEXT_FIELDS = new Set([
 ]);
 
 const SECTIONS = new Set<string>(DEPENDENCY_SECTIONS);
+const REQUIRED_FIELDS = ['name', 'arch', 'version', 'checksum', 'location'] as const;
 
 type Draft = Partial<PrimaryPackage> & Pick<PrimaryPackage, DependencySection | 'files' | 'line'> & { checksumType?: string };
 
@@ -56,7 +58,7 @@ class PrimaryHandler implements XmlRecordHandler<PrimaryPackage> {
   private buffer = '';
   private fileKind: FileType = 'file';
 
-  open(name: string, attributes: Record<string, string>, at: XmlPosition): void {
+  open(name: string, attributes: XmlAttributes, at: XmlPosition): void {
     this.depth++;
     if (this.depth === 1) {
       if (name !== 'metadata') throw xmlError('REPODATA_NOT_PRIMARY', `root element is <${name}>, expected <metadata>`, at);
@@ -64,7 +66,7 @@ class PrimaryHandler implements XmlRecordHandler<PrimaryPackage> {
       return;
     }
     if (this.depth === 2) {
-      if (name === 'package') this.pkg = emptyDraft(at.line, attributes.type ?? 'rpm');
+      if (name === 'package') this.pkg = emptyDraft(at.line, attribute(attributes, 'type') ?? 'rpm');
       return;
     }
     const pkg = this.pkg;
@@ -73,7 +75,7 @@ class PrimaryHandler implements XmlRecordHandler<PrimaryPackage> {
       this.textField = name;
       this.buffer = '';
       if (name === 'file') this.fileKind = fileType(attributes, at);
-      if (name === 'checksum') pkg.checksumType = attributes.type ?? '';
+      if (name === 'checksum') pkg.checksumType = attribute(attributes, 'type') ?? '';
       return;
     }
     switch (name) {
@@ -95,9 +97,9 @@ class PrimaryHandler implements XmlRecordHandler<PrimaryPackage> {
         };
         return;
       case 'location': {
-        const href = attributes.href;
+        const href = attribute(attributes, 'href');
         if (!href) throw xmlError('REPODATA_MISSING_FIELD', '<location> without href', at);
-        const base = attributes['xml:base'];
+        const base = attribute(attributes, 'xml:base');
         pkg.location = base ? { href, base } : { href };
         return;
       }
@@ -110,6 +112,10 @@ class PrimaryHandler implements XmlRecordHandler<PrimaryPackage> {
       default:
         if (SECTIONS.has(name)) this.section = name as DependencySection;
     }
+  }
+
+  wantsText(): boolean {
+    return this.textField !== null;
   }
 
   text(text: string): void {
@@ -140,12 +146,39 @@ class PrimaryHandler implements XmlRecordHandler<PrimaryPackage> {
       case 'checksum':
         pkg.checksum = { type: pkg.checksumType ?? '', value: value.trim() };
         return;
+      // Literal property names: a computed key from the tag name would be hashed on every store.
       case 'name':
-      case 'arch':
-        pkg[name] = value.trim();
+        pkg.name = value.trim();
         return;
-      default:
-        (pkg as Record<string, unknown>)[name] = value;
+      case 'arch':
+        pkg.arch = value.trim();
+        return;
+      case 'summary':
+        pkg.summary = value;
+        return;
+      case 'description':
+        pkg.description = value;
+        return;
+      case 'packager':
+        pkg.packager = value;
+        return;
+      case 'url':
+        pkg.url = value;
+        return;
+      case 'license':
+        pkg.license = value;
+        return;
+      case 'vendor':
+        pkg.vendor = value;
+        return;
+      case 'group':
+        pkg.group = value;
+        return;
+      case 'buildhost':
+        pkg.buildhost = value;
+        return;
+      case 'sourcerpm':
+        pkg.sourcerpm = value;
     }
   }
 
@@ -155,13 +188,13 @@ class PrimaryHandler implements XmlRecordHandler<PrimaryPackage> {
 }
 
 function finishPackage(pkg: Draft, at: XmlPosition): PrimaryPackage {
-  const where = { ...at, line: pkg.line, column: 1 };
-  for (const field of ['name', 'arch', 'version', 'checksum', 'location'] as const) {
+  for (const field of REQUIRED_FIELDS) {
     if (pkg[field] === undefined || pkg[field] === '')
-      throw xmlError('REPODATA_MISSING_FIELD', `<package> without ${field}`, where, { entry: pkg.name });
+      throw xmlError('REPODATA_MISSING_FIELD', `<package> without ${field}`, { file: at.file, line: pkg.line, column: 1 }, { entry: pkg.name });
   }
-  const { checksumType: _unused, ...rest } = pkg;
-  return { ...rest, pkgid: pkg.checksum!.value } as PrimaryPackage;
+  pkg.pkgid = pkg.checksum!.value;
+  delete pkg.checksumType;
+  return pkg as PrimaryPackage;
 }
 
 /** Streams the packages of a primary.xml (plain or compressed; the compression is detected from its bytes). */

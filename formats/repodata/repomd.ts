@@ -6,6 +6,7 @@
 import type { ByteSource } from '../bytes.js';
 import type { Checksum, Repomd, RepomdData } from './types.js';
 import { readXmlRecords, type XmlPosition, type XmlReadOptions, type XmlRecordHandler, xmlError } from './xml.js';
+import { attribute, type XmlAttributes } from './xml.js';
 
 const TEXT_CHILDREN = new Set(['checksum', 'open-checksum', 'header-checksum', 'size', 'open-size', 'header-size', 'timestamp', 'database_version']);
 const NUMERIC_CHILDREN: Record<string, keyof RepomdData> = {
@@ -28,10 +29,10 @@ class RepomdHandler implements XmlRecordHandler<Repomd> {
   private data: (Partial<RepomdData> & { line: number }) | null = null;
   private textElement: string | null = null;
   private buffer = '';
-  private attributes: Record<string, string> = {};
+  private attributes: XmlAttributes = [];
   private inTags = false;
 
-  open(name: string, attributes: Record<string, string>, at: XmlPosition): void {
+  open(name: string, attributes: XmlAttributes, at: XmlPosition): void {
     this.depth++;
     if (this.depth === 1) {
       if (name !== 'repomd') throw xmlError('REPODATA_NOT_REPOMD', `root element is <${name}>, expected <repomd>`, at);
@@ -39,7 +40,7 @@ class RepomdHandler implements XmlRecordHandler<Repomd> {
     }
     if (this.depth === 2) {
       if (name === 'data') {
-        const type = attributes.type;
+        const type = attribute(attributes, 'type');
         if (!type) throw xmlError('REPODATA_MISSING_FIELD', '<data> without type', at);
         this.data = { type, line: at.line };
       } else if (name === 'revision') this.capture(name, attributes);
@@ -52,17 +53,21 @@ class RepomdHandler implements XmlRecordHandler<Repomd> {
     }
     if (!this.data || this.depth !== 3) return;
     if (name === 'location') {
-      const href = attributes.href;
+      const href = attribute(attributes, 'href');
       if (!href) throw xmlError('REPODATA_MISSING_FIELD', `<location> of ${this.data.type} without href`, at);
-      const base = attributes['xml:base'];
+      const base = attribute(attributes, 'xml:base');
       this.data.location = base ? { href, base } : { href };
     } else if (TEXT_CHILDREN.has(name)) this.capture(name, attributes);
   }
 
-  private capture(name: string, attributes: Record<string, string>): void {
+  private capture(name: string, attributes: XmlAttributes): void {
     this.textElement = name;
     this.buffer = '';
     this.attributes = attributes;
+  }
+
+  wantsText(): boolean {
+    return this.textElement !== null;
   }
 
   text(text: string): void {
@@ -89,7 +94,7 @@ class RepomdHandler implements XmlRecordHandler<Repomd> {
   private assign(name: string, value: string, at: XmlPosition): void {
     if (this.inTags) {
       if (name === 'content' || name === 'repo') this.repomd.tags[name].push(value);
-      else if (name === 'distro') this.repomd.tags.distro.push(this.attributes.cpeid ? { cpeid: this.attributes.cpeid, value } : { value });
+      else if (name === 'distro') this.repomd.tags.distro.push(attribute(this.attributes, 'cpeid') ? { cpeid: attribute(this.attributes, 'cpeid'), value } : { value });
       return;
     }
     if (!this.data) {
@@ -104,7 +109,7 @@ class RepomdHandler implements XmlRecordHandler<Repomd> {
     }
     const checksum = CHECKSUM_CHILDREN[name];
     if (checksum) {
-      const c: Checksum = { type: this.attributes.type ?? '', value };
+      const c: Checksum = { type: attribute(this.attributes, 'type') ?? '', value };
       (this.data as Record<string, unknown>)[checksum] = c;
     }
   }

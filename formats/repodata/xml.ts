@@ -1,14 +1,16 @@
 /**
  * The streaming XML driver under every repodata reader: bytes (any
- * compression) → UTF-8 text → saxes events → records. Input is fed in slices
+ * compression) → UTF-8 text → tokenizer events (xml-tokenizer.ts) → records. Input is fed in slices
  * of at most 64 KiB and the records finished by each slice are handed out
  * before the next slice is read, so memory is bounded by one package however
  * large the document (or the caller's chunks) are.
  */
-import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import type { ByteSource } from '../bytes.js';
 import { decompress } from '../compress/index.js';
 import { DistrokitError } from '../errors.js';
+import { attribute, type XmlAttributes, XmlTokenizer } from './xml-tokenizer.js';
+
+export { attribute, type XmlAttributes };
 
 const SLICE = 64 * 1024;
 
@@ -21,9 +23,11 @@ export interface XmlReadOptions {
 
 /** Receives the events of one document and queues finished records in `out`. */
 export interface XmlRecordHandler<T> {
-  open(name: string, attributes: Record<string, string>, at: XmlPosition): void;
+  open(name: string, attributes: XmlAttributes, at: XmlPosition): void;
   close(name: string, at: XmlPosition): void;
   text(text: string): void;
+  /** False while text is of no interest (lets the tokenizer skip it). */
+  wantsText?(): boolean;
   /** Called after the document ended without an XML error: checks the root was right. */
   end?(at: XmlPosition): void;
   readonly out: T[];
@@ -45,73 +49,38 @@ export function localName(qname: string): string {
 /** Streams the records a handler builds from an XML document. */
 export async function* readXmlRecords<T>(source: ByteSource, handler: XmlRecordHandler<T>, options: XmlReadOptions = {}): AsyncGenerator<T> {
   const file = options.file;
-  const parser = new SaxesParser({ xmlns: false, position: true });
+  let tokenizer: XmlTokenizer | undefined;
   const position: XmlPosition = {
     file,
     get line() {
-      return parser.line;
+      return tokenizer!.position.line;
     },
     get column() {
-      return parser.column + 1;
+      return tokenizer!.position.column;
     },
   };
-  let closing = false;
-  parser.on('error', (err: Error) => {
-    throw new DistrokitError(closing ? 'XML_TRUNCATED' : 'XML_MALFORMED', stripPosition(err.message), {
-      file,
-      line: parser.line,
-      column: parser.column + 1,
-    });
-  });
-  // saxes reports a close tag before it checks that the name matches, so a
-  // close is delivered one step late: a mismatch then fails first as XML.
-  let pendingClose: string | null = null;
-  const flushClose = () => {
-    if (pendingClose === null) return;
-    const name = pendingClose;
-    pendingClose = null;
-    handler.close(name, position);
-  };
-  parser.on('opentag', (tag: SaxesTagPlain) => {
-    flushClose();
-    handler.open(localName(tag.name), tag.attributes, position);
-  });
-  parser.on('closetag', (tag: SaxesTagPlain) => {
-    flushClose();
-    pendingClose = localName(tag.name);
-  });
-  parser.on('text', (text: string) => {
-    flushClose();
-    handler.text(text);
-  });
-  parser.on('cdata', (text: string) => {
-    flushClose();
-    handler.text(text);
-  });
+  tokenizer = new XmlTokenizer(
+    {
+      open: (qname, attributes) => handler.open(localName(qname), attributes, position),
+      close: (qname) => handler.close(localName(qname), position),
+      text: (text) => handler.text(text),
+      wantsText: handler.wantsText ? () => handler.wantsText!() : undefined,
+    },
+    file,
+  );
 
   const decoder = new TextDecoder('utf-8');
-  let sawBytes = false;
   for await (const chunk of decompress(source, { file, maxOutput: options.maxOutput })) {
     for (let at = 0; at < chunk.byteLength; at += SLICE) {
-      sawBytes = true;
-      parser.write(decoder.decode(chunk.subarray(at, Math.min(at + SLICE, chunk.byteLength)), { stream: true }));
-      flushClose();
+      tokenizer.write(decoder.decode(chunk.subarray(at, Math.min(at + SLICE, chunk.byteLength)), { stream: true }));
       if (handler.out.length > 0) yield* handler.out.splice(0);
     }
   }
-  if (!sawBytes) throw new DistrokitError('XML_TRUNCATED', 'empty document', { file, line: 1, column: 1 });
   const tail = decoder.decode();
-  if (tail) parser.write(tail);
-  closing = true;
-  parser.close();
-  flushClose();
+  if (tail) tokenizer.write(tail);
+  tokenizer.end();
   handler.end?.(position);
   if (handler.out.length > 0) yield* handler.out.splice(0);
-}
-
-/** saxes prefixes its messages with "file:line:column: "; our error carries those as data. */
-function stripPosition(message: string): string {
-  return message.replace(/^(?:[^:]*:)?\d+:\d+: /, '');
 }
 
 /** A typed error at the parser's current position. */
@@ -120,8 +89,8 @@ export function xmlError(code: string, message: string, at: XmlPosition, extra: 
 }
 
 /** An attribute that must parse as a non-negative integer, or undefined when absent. */
-export function integerAttribute(attributes: Record<string, string>, name: string, at: XmlPosition): number | undefined {
-  const raw = attributes[name];
+export function integerAttribute(attributes: XmlAttributes, name: string, at: XmlPosition): number | undefined {
+  const raw = attribute(attributes, name);
   if (raw === undefined || raw === '') return undefined;
   if (!/^\d+$/.test(raw.trim())) throw xmlError('REPODATA_BAD_NUMBER', `attribute ${name}="${raw}" is not a non-negative integer`, at);
   return Number(raw.trim());
