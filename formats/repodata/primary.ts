@@ -6,7 +6,7 @@
  */
 import type { ByteSource } from '../bytes.js';
 import { fileEntry, fileType, parseEntry, parseVersion } from './entries.js';
-import { DEPENDENCY_SECTIONS, type DependencySection, type FileType, type PrimaryPackage } from './types.js';
+import { DEPENDENCY_SECTIONS, type DependencySection, type FileType, type PrimaryPackage, type RpmEntry } from './types.js';
 import { integerAttribute, readXmlRecords, type XmlPosition, type XmlReadOptions, type XmlRecordHandler, xmlError } from './xml.js';
 import { attribute, type XmlAttributes } from './xml.js';
 
@@ -53,7 +53,8 @@ class PrimaryHandler implements XmlRecordHandler<PrimaryPackage> {
   private depth = 0;
   private sawRoot = false;
   private pkg: Draft | null = null;
-  private section: DependencySection | null = null;
+  /** The list of the dependency section being read (kept as a reference: indexing by a tag name string is slow). */
+  private section: RpmEntry[] | null = null;
   private textField: string | null = null;
   private buffer = '';
   private fileKind: FileType = 'file';
@@ -71,6 +72,11 @@ class PrimaryHandler implements XmlRecordHandler<PrimaryPackage> {
     }
     const pkg = this.pkg;
     if (!pkg) return;
+    // rpm:entry is most of the tags: test it first.
+    if (name === 'entry') {
+      if (this.section) this.section.push(parseEntry(attributes, at));
+      return;
+    }
     if (TEXT_FIELDS.has(name)) {
       this.textField = name;
       this.buffer = '';
@@ -106,11 +112,8 @@ class PrimaryHandler implements XmlRecordHandler<PrimaryPackage> {
       case 'header-range':
         pkg.headerRange = { start: integerAttribute(attributes, 'start', at) ?? 0, end: integerAttribute(attributes, 'end', at) ?? 0 };
         return;
-      case 'entry':
-        if (this.section) pkg[this.section].push(parseEntry(attributes, at));
-        return;
       default:
-        if (SECTIONS.has(name)) this.section = name as DependencySection;
+        if (SECTIONS.has(name)) this.section = pkg[name as DependencySection];
     }
   }
 
@@ -124,6 +127,7 @@ class PrimaryHandler implements XmlRecordHandler<PrimaryPackage> {
 
   close(name: string, at: XmlPosition): void {
     this.depth--;
+    if (name === 'entry') return;
     const pkg = this.pkg;
     if (pkg && this.textField === name) {
       this.assignText(pkg, name, at);
