@@ -43,6 +43,8 @@ interface Obligation {
   dep: RichDep;
   /** For a request: the packages it names (one of them must be chosen). */
   candidates?: RpmPackage[];
+  /** Set once a choice among several alternatives was postponed. */
+  postponed?: boolean;
   text: string;
   by: RpmPackage | null;
   weak: boolean;
@@ -56,6 +58,8 @@ interface ChoicePoint {
   next: number;
   head: number;
   queueLength: number;
+  laterHead: number;
+  laterLength: number;
   chosenLength: number;
   unresolvedLength: number;
 }
@@ -85,6 +89,9 @@ class Solver {
   private readonly unresolved: Unresolved[] = [];
   private readonly queue: Obligation[] = [];
   private head = 0;
+  /** Requirements with several alternatives wait here until every single-choice one is done, as libsolv decides unit rules first. */
+  private readonly later: Obligation[] = [];
+  private laterHead = 0;
   private readonly choices: ChoicePoint[] = [];
   private firstFailure: { obligation: Obligation; message: string; chain: string[] } | null = null;
   private steps = 0;
@@ -107,6 +114,10 @@ class Solver {
     }
     for (;;) {
       while (this.head < this.queue.length) this.process(this.queue[this.head++]!);
+      if (this.laterHead < this.later.length) {
+        this.process(this.later[this.laterHead++]!);
+        continue;
+      }
       if (!this.activateConditionals()) break;
     }
     return { packages: [...this.chosen], reasons: new Map(this.reasons), unresolved: [...this.unresolved] };
@@ -130,6 +141,11 @@ class Solver {
     const { candidates } = obligation;
     if (candidates ? candidates.some((p) => this.chosenSet.has(p)) : this.satisfied(obligation.dep)) return;
     const alternatives = candidates ? orderCandidates(candidates, this.pool.policy).map((install) => ({ install })) : this.alternatives(obligation.dep);
+    if (alternatives.length > 1 && !obligation.postponed) {
+      // A choice: first let the requirements without one pull in what they must, which may settle this one.
+      this.later.push({ ...obligation, postponed: true });
+      return;
+    }
     if (obligation.weak) alternatives.push({ skip: true });
     if (alternatives.length === 0) {
       if (this.leaveOpenFileDep(obligation)) return;
@@ -142,6 +158,8 @@ class Solver {
       next: 0,
       head: this.head,
       queueLength: this.queue.length,
+      laterHead: this.laterHead,
+      laterLength: this.later.length,
       chosenLength: this.chosen.length,
       unresolvedLength: this.unresolved.length,
     };
@@ -232,13 +250,15 @@ class Solver {
     while (this.chosen.length > point.chosenLength) this.uninstall(this.chosen[this.chosen.length - 1]!);
     this.queue.length = point.queueLength;
     this.head = point.head;
+    this.later.length = point.laterLength;
+    this.laterHead = point.laterHead;
     this.unresolved.length = point.unresolvedLength;
   }
 
   private alternatives(dep: RichDep): Alternative[] {
     switch (dep.op) {
       case 'simple':
-        return orderCandidates(this.pool.whatProvides(dep.dep), this.pool.policy).map((install) => ({ install }));
+        return this.redundantLast(orderCandidates(this.pool.whatProvides(dep.dep), this.pool.policy, dep.dep.name)).map((install) => ({ install }));
       case 'with':
       case 'without':
         return orderCandidates(this.poolMatching(dep), this.pool.policy).map((install) => ({ install }));
@@ -253,6 +273,24 @@ class Solver {
         if (!this.satisfied(dep.cond)) return [{ require: [dep.then] }];
         return dep.else ? [{ require: [dep.else] }] : [];
     }
+  }
+
+  /**
+   * A candidate that itself requires something only other candidates provide
+   * would bring one of them anyway, which already satisfies the dependency: it
+   * goes last (lsb-base requires sysvinit-utils, which provides lsb-base).
+   */
+  private redundantLast(candidates: RpmPackage[]): RpmPackage[] {
+    if (candidates.length < 2) return candidates;
+    const set = new Set(candidates);
+    const redundant = (p: RpmPackage) =>
+      p.requires.some((r) => {
+        if (r.dep.op !== 'simple') return false;
+        const providers = this.pool.whatProvides(r.dep.dep).filter((q) => q !== p);
+        return providers.length > 0 && providers.every((q) => set.has(q));
+      });
+    const flags = candidates.map(redundant);
+    return [...candidates.filter((_, i) => !flags[i]), ...candidates.filter((_, i) => flags[i])];
   }
 
   /** Pool packages matching a package-level term (simple, with, without). */
