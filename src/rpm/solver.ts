@@ -9,7 +9,8 @@
 import { DistrokitError } from '../../formats/errors.js';
 import { depMatches, type SimpleDep } from './depmatch.js';
 import { nevra, type Dependency, type PackagePool, type RpmPackage } from './pool.js';
-import { obsoletes, orderCandidates } from './policy.js';
+import { conflictWithChosen } from './conflicts.js';
+import { orderCandidates } from './policy.js';
 import { evaluateRichDep, richDepLeaves, type RichContext, type RichDep } from './richdep.js';
 
 export interface SolveOptions {
@@ -322,33 +323,7 @@ class Solver {
 
   /** Why installing `p` next to the chosen set is impossible, or null. */
   private conflictOf(p: RpmPackage): string | null {
-    for (const q of this.chosen) {
-      if (q.name === p.name && (q.arch === p.arch || q.arch === 'noarch' || p.arch === 'noarch')) return `is another version of chosen ${nevra(q)}`;
-      if (obsoletes(p, q)) return `obsoletes chosen ${nevra(q)}`;
-      if (obsoletes(q, p)) return `is obsoleted by chosen ${nevra(q)}`;
-    }
-    const others: RichContext<RpmPackage> = { providers: (dep) => this.installedProviders(dep) };
-    for (const c of p.conflicts) if (evaluateRichDep(c.dep, others)) return `conflicts with ${c.text} (chosen)`;
-    // Chosen packages' conflicts, evaluated as if p were installed; a package never conflicts with itself.
-    this.addInstalled(p);
-    try {
-      for (const q of this.chosen) {
-        if (q.conflicts.length === 0) continue;
-        const withoutQ: RichContext<RpmPackage> = { providers: (dep) => this.installedProviders(dep).filter((x) => x !== q) };
-        for (const c of q.conflicts) {
-          if (!richDepLeaves(c.dep).some((l) => this.providesOrHasFile(p, l))) continue;
-          if (evaluateRichDep(c.dep, withoutQ)) return `is in conflict with chosen ${nevra(q)} (${c.text})`;
-        }
-      }
-    } finally {
-      this.removeInstalled(p);
-    }
-    return null;
-  }
-
-  private providesOrHasFile(p: RpmPackage, dep: SimpleDep): boolean {
-    if (dep.name.startsWith('/') && p.files.includes(dep.name)) return true;
-    return p.provides.some((prv) => depMatches(prv, dep));
+    return conflictWithChosen(p, this.chosen, (dep) => this.installedProviders(dep));
   }
 
   private install(p: RpmPackage, obligation: Obligation): void {

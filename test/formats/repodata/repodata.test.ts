@@ -123,7 +123,11 @@ describe("createrepo_c's and dnf5's own test repodata", () => {
     it(`dnf5 repomd-repo1: three packages although packages="1" (${inputName})`, async () => {
       const primary = await collect(parsePrimary(input(read('dnf5/repomd-repo1-primary.xml'))));
       expect(read('dnf5/repomd-repo1-primary.xml').toString()).toContain('packages="1"');
-      expect(primary.map((p) => `${p.name}-${p.epoch}:${p.version}-${p.release}.${p.arch}`)).toMatchSnapshot();
+      expect(primary.map((p) => `${p.name}-${p.epoch}:${p.version}-${p.release}.${p.arch}`)).toEqual([
+        'pkg-0:1.2-3.x86_64',
+        'pkg-libs-1:1.3-4.x86_64',
+        'unresolvable-1:2-3.noarch',
+      ]);
       const repomd = await parseRepomd(input(read('dnf5/repomd-repo1-repomd.xml')));
       expect(repomd.revision).toBe('1550000000');
       expect(findData(repomd, 'primary')).toEqual({
