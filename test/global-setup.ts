@@ -4,8 +4,11 @@
  * idempotent and return at once when their cache is complete.
  */
 import { execFileSync } from 'node:child_process';
+import { buildTestRepo } from './helpers/rpm-test-repo.js';
 
 export default function setup(): void {
   execFileSync('bash', ['fixtures/gen/debian-indexes.sh'], { stdio: 'inherit' });
   execFileSync('bash', ['fixtures/gen/initrd-packages.sh'], { stdio: 'inherit' });
+  // RPM repositories (issue 3): rpmbuild + createrepo_c, cached by content hash.
+  buildTestRepo();
 }

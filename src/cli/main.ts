@@ -7,6 +7,7 @@ const GROUPS: Record<string, { summary: string; load: () => Promise<{ run: Comma
   deb: { summary: 'Debian indexes, versions, closures and .deb files', load: () => import('./deb.js') },
   initrd: { summary: 'reproducible initrds (cpio newc) and kernel-module closures', load: () => import('./initrd.js') },
   ext4: { summary: 'build ext4 filesystem images natively', load: () => import('./ext4.js') },
+  rpm: { summary: 'RPM repositories: closures, version comparison', load: () => import('./rpm.js') },
 };
 
 const HELP = `distrokit — build Linux distribution images from first principles
@@ -24,6 +25,8 @@ Examples:
   distrokit demo
   distrokit deb closure --index Packages.xz --format json bash coreutils
   distrokit deb compare-versions 1.0~rc1 lt 1.0
+  distrokit rpm closure --repo ./repo --format nix bash
+  distrokit rpm compare-versions 2.0~rc1 2.0
 `;
 
 export async function main(argv: string[]): Promise<number> {

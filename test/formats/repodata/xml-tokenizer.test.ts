@@ -1,0 +1,122 @@
+/** The tokenizer's well-formedness checks against libxml2 (xmllint) on small documents, whole and in 1-byte chunks. */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DistrokitError } from '../../../formats/errors.js';
+import { XmlTokenizer } from '../../../formats/repodata/xml-tokenizer.js';
+
+const DOCS: Record<string, string> = {
+  plain: '<a><b x="1" y=\'2\'>t</b></a>',
+  declaration: '<?xml version="1.0" encoding="UTF-8"?>\n<a/>',
+  comment: '<!-- c --><a><!-- in --></a><!-- after -->',
+  'comment with --': '<a><!-- a -- b --></a>',
+  pi: '<a><?target data?></a>',
+  doctype: '<!DOCTYPE a>\n<a/>',
+  'doctype with subset': '<!DOCTYPE a [ <!ELEMENT a ANY> ]>\n<a/>',
+  cdata: '<a><![CDATA[<not> & markup]]></a>',
+  'cdata outside root': '<![CDATA[x]]><a/>',
+  'predefined entities': '<a t="&lt;&gt;&amp;&quot;&apos;">&lt;&amp;&gt;</a>',
+  'character references': '<a t="&#65;&#x42;">&#x1F600;&#10;</a>',
+  'undefined entity': '<a>&nbsp;</a>',
+  'bare ampersand': '<a>fish & chips</a>',
+  'bad character reference': '<a>&#0;</a>',
+  'lt in attribute': '<a t="<"/>',
+  'unquoted attribute': '<a t=1/>',
+  'attribute without value': '<a t/>',
+  'duplicate attribute': '<a t="1" t="2"/>',
+  'no space between attributes': '<a x="1"y="2"/>',
+  'mismatched close': '<a><b></a></b>',
+  'unclosed root': '<a><b/>',
+  'close without open': '</a>',
+  'second root': '<a/><b/>',
+  'text after root': '<a/>x',
+  'text before root': 'x<a/>',
+  'cdata end in text': '<a>]]></a>',
+  'bad name': '<1a/>',
+  'non-ascii names': '<ä ö="ü">ß</ä>',
+  prefixes: '<r:a xmlns:r="urn:x"><r:b r:c="d"/></r:a>',
+  'whitespace in tags': '<a  x = "1"\n\t y="2" ></a >',
+  empty: '',
+  'only whitespace': '  \n',
+  'truncated tag': '<a><b x="1',
+  'truncated comment': '<a><!-- c',
+  'space before name': '< a/>',
+};
+
+function libxmlAccepts(dir: string, name: string, text: string): boolean {
+  const file = join(dir, `${name.replace(/\W+/g, '_')}.xml`);
+  writeFileSync(file, text);
+  try {
+    execFileSync('xmllint', ['--noout', file], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function tokenize(text: string, chunk: number): { events: string[]; error: DistrokitError | null } {
+  const events: string[] = [];
+  const tk = new XmlTokenizer(
+    {
+      open: (n, a) => events.push(`<${n}${a.length ? ` ${a.join('=')}` : ''}>`),
+      close: (n) => events.push(`</${n}>`),
+      text: (t) => events.push(`T:${t}`),
+    },
+    'doc.xml',
+  );
+  try {
+    for (let i = 0; i < text.length; i += chunk) tk.write(text.slice(i, i + chunk));
+    tk.end();
+    return { events, error: null };
+  } catch (err) {
+    if (!(err instanceof DistrokitError)) throw err;
+    return { events, error: err };
+  }
+}
+
+/** Adjacent text events are one text node split by chunking. */
+function merged(events: string[]): string[] {
+  const out: string[] = [];
+  for (const e of events) {
+    const prev = out[out.length - 1];
+    if (prev !== undefined && prev.startsWith('T:') && e.startsWith('T:')) out[out.length - 1] = prev + e.slice(2);
+    else out.push(e);
+  }
+  return out;
+}
+
+describe('XmlTokenizer', () => {
+  it('accepts and rejects exactly what libxml2 does, whole and in 1-byte chunks', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xmltok-'));
+    try {
+      for (const [name, text] of Object.entries(DOCS)) {
+        const expected = libxmlAccepts(dir, name, text);
+        const whole = tokenize(text, Number.MAX_SAFE_INTEGER);
+        const bytewise = tokenize(text, 1);
+        expect({ name, accepted: whole.error === null }).toEqual({ name, accepted: expected });
+        expect({ name, accepted: bytewise.error === null }).toEqual({ name, accepted: expected });
+        if (whole.error) {
+          expect(['XML_MALFORMED', 'XML_TRUNCATED']).toContain(whole.error.code);
+          expect(bytewise.error!.code).toBe(whole.error.code);
+          expect(bytewise.error!.data.line).toBe(whole.error.data.line);
+        } else expect(merged(bytewise.events)).toEqual(merged(whole.events));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('decodes references and normalises attribute whitespace', () => {
+    expect(merged(tokenize(DOCS['predefined entities']!, 1).events)).toEqual(['<a t=<>&"\'>', 'T:<&>', '</a>']);
+    expect(merged(tokenize(DOCS['character references']!, 3).events)).toEqual(['<a t=AB>', 'T:😀\n', '</a>']);
+    expect(tokenize('<a t="x\ny\tz"/>', 1).events).toEqual(['<a t=x y z>', '</a>']);
+  });
+
+  it('reports the line and column of the offending construct', () => {
+    const { error } = tokenize('<a>\n  <b>\n  </c>\n</a>', 1);
+    expect(error!.data).toMatchObject({ file: 'doc.xml', line: 3, column: 3 });
+    expect(error!.message).toContain('</c>');
+  });
+});

@@ -1,0 +1,39 @@
+/** Runs rpm's own comparison functions (python3-rpm) over many inputs in one process. */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const SCRIPT = fileURLToPath(new URL('./rpm-oracle.py', import.meta.url));
+
+export type DepTuple = [string] | [string, string, string];
+
+export interface OracleRequest {
+  vercmp?: [string, string][];
+  evr?: [string, string][];
+  depmatch?: [DepTuple, DepTuple][];
+}
+
+export interface OracleAnswer {
+  vercmp: number[];
+  evr: number[];
+  depmatch: boolean[];
+}
+
+export function askRpm(request: OracleRequest): OracleAnswer {
+  const out = execFileSync('/usr/bin/python3', [SCRIPT], {
+    input: JSON.stringify(request),
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  return JSON.parse(out.toString('utf8')) as OracleAnswer;
+}
+
+/** Small deterministic PRNG (mulberry32) so generated cases are the same on every run. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
