@@ -1,5 +1,6 @@
 /** Renders a grouped closure as JSON, a Nix expression (drop-in for deb-closure.pl's output) or a plain list. */
 import { basename } from 'node:path/posix';
+import { type FetchItem, formatList, formatNix } from '../graph/output.js';
 import type { DebPackage } from './packages.js';
 
 export interface ClosureEntry {
@@ -45,45 +46,25 @@ export function closureDocument(
   return { requested: [...requested], packages, groups: groups.map((g) => g.map((p) => p.name)) };
 }
 
-function nixString(s: string): string {
-  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\$\{/g, '\\${')}"`;
-}
-
-/** A list of lists of fetchurl calls, one inner list per install group, as deb-closure.pl prints it (URLs quoted). */
+/** A list of lists of fetchurl calls, one inner list per install group (as deb-closure.pl's output; URLs quoted). */
 export function renderNix(doc: ClosureDocument): string {
-  const lines = [
-    '# This is a generated file.  Do not modify!',
-    `# Following are the Debian packages constituting the closure of: ${doc.requested.join(' ')}`,
-    '',
-    '{fetchurl}:',
-    '',
-    '[',
-    '',
-  ];
-  const byGroup = new Map<number, ClosureEntry[]>();
+  const groups: FetchItem[][] = doc.groups.map(() => []);
   for (const e of doc.packages) {
-    let g = byGroup.get(e.group);
-    if (!g) byGroup.set(e.group, (g = []));
-    g.push(e);
+    const file = e.filename ? basename(e.filename) : undefined;
+    const item: FetchItem = { url: e.url ?? e.filename ?? e.name, hashType: 'sha256', hash: e.sha256 ?? '' };
+    // Nix store names may not contain '~'; deb-closure.pl drops it from the name.
+    if (file && file.includes('~')) item.name = file.replace(/~/g, '');
+    groups[e.group]!.push(item);
   }
-  for (const [, entries] of [...byGroup].sort((a, b) => a[0] - b[0])) {
-    lines.push('  [', '');
-    for (const e of entries) {
-      lines.push('    (fetchurl {');
-      lines.push(`      url = ${nixString(e.url ?? e.filename ?? e.name)};`);
-      lines.push(`      sha256 = ${nixString(e.sha256 ?? '')};`);
-      const file = e.filename ? basename(e.filename) : undefined;
-      // Nix store names may not contain '~'; deb-closure.pl drops it from the name.
-      if (file && file.includes('~')) lines.push(`      name = ${nixString(file.replace(/~/g, ''))};`);
-      lines.push('    })', '');
-    }
-    lines.push('  ]', '');
-  }
-  lines.push(']', '');
-  return lines.join('\n');
+  return formatNix(groups, {
+    header: ['This is a generated file.  Do not modify!', `Following are the Debian packages constituting the closure of: ${doc.requested.join(' ')}`],
+    grouped: true,
+  });
 }
 
-/** One line per package: group, name, version, architecture, URL (or filename). */
+/** One line per package: group (from 1), name, version, architecture, URL (or filename). */
 export function renderList(doc: ClosureDocument): string {
-  return doc.packages.map((e) => `${e.group}\t${e.name}\t${e.version}\t${e.architecture}\t${e.url ?? e.filename ?? ''}`).join('\n') + (doc.packages.length ? '\n' : '');
+  const groups: string[][] = doc.groups.map(() => []);
+  for (const e of doc.packages) groups[e.group]!.push(`${e.name}\t${e.version}\t${e.architecture}\t${e.url ?? e.filename ?? ''}`);
+  return formatList(groups);
 }
