@@ -23,10 +23,14 @@ export async function* decompressXz(source: ByteSource, options: { file?: string
     },
   });
   const reader = new XzReadableStream(input).getReader();
+  let finished = false;
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) break;
+      if (done) {
+        finished = true;
+        break;
+      }
       yield value;
     }
   } catch (err) {
@@ -39,6 +43,10 @@ export async function* decompressXz(source: ByteSource, options: { file?: string
       offset: consumed,
     }, { cause: err });
   } finally {
+    // XzReadableStream holds a process-wide lock on its WASM instance until its
+    // stream ends or is cancelled: a consumer that stops early must cancel, or
+    // every later xz stream in the process waits forever.
+    if (!finished) await reader.cancel().catch(() => undefined);
     reader.releaseLock();
   }
 }

@@ -4,6 +4,8 @@ import { type CommandRunner, EXIT_USAGE, reportError } from './common.js';
 /** Each group lives in its own module so groups can land independently. */
 const GROUPS: Record<string, { summary: string; load: () => Promise<{ run: CommandRunner }> }> = {
   // group: { summary: '…', load: () => import('./group.js') },
+  archive: { summary: 'list and extract .deb, .rpm, tar, cpio and ar archives', load: () => import('./archive.js') },
+  tree: { summary: 'lay packages into one filesystem tree', load: () => import('./tree.js') },
 };
 
 const HELP = `distrokit — build Linux distribution images from first principles

@@ -14,3 +14,10 @@ export const debianCache = {
   lists: join(CACHE_DIR, 'debian', 'lists'),
   sourcesList: join(CACHE_DIR, 'debian', 'sources.list'),
 };
+
+/** The real .debs of the common Debian closure, cached by fixtures/gen/debian-debs.sh. */
+export const debsCache = {
+  dir: join(CACHE_DIR, 'debs'),
+  pool: join(CACHE_DIR, 'debs', 'pool'),
+  repacked: join(CACHE_DIR, 'debs', 'repacked'),
+};
