@@ -22,6 +22,8 @@ export interface OpenArchiveOptions {
   file?: string;
   /** Limit on decompressed payload bytes (decompression bombs), default 64 GiB. */
   maxOutput?: number;
+  /** Read as this format instead of detecting it ('deb': an ar archive that must be a valid .deb). */
+  format?: ArchiveFormat;
 }
 
 /** Reads a file as chunks of 1 MiB. */
@@ -65,6 +67,8 @@ export function detectArchiveFormat(head: Uint8Array): ArchiveFormat | undefined
   if (head[0] === 0xed && head[1] === 0xab && head[2] === 0xee && head[3] === 0xdb) return 'rpm';
   if (text.startsWith('070701') || text.startsWith('070702') || text.startsWith('070707')) return 'cpio';
   if ((head[0] === 0xc7 && head[1] === 0x71) || (head[0] === 0x71 && head[1] === 0xc7)) return 'cpio';
+  // A ustar/GNU magic says tar even when the checksum is bad, so the reader can report TAR_BAD_CHECKSUM.
+  if (head.byteLength >= 512 && latin1.decode(head.subarray(257, 262)) === 'ustar') return 'tar';
   if (head.byteLength >= 512) {
     try {
       if (checksumMatches(head, readNumber(head, 148, 8, 'checksum', { offset: 0 }))) return 'tar';
@@ -89,7 +93,7 @@ export async function openArchive(input: string | ByteSource, options: OpenArchi
   const file = options.file ?? (typeof input === 'string' ? input : undefined);
   const raw = typeof input === 'string' ? fileSource(input) : input;
   const peeked = await peekBytes(raw, 512);
-  const direct = detectArchiveFormat(peeked.head);
+  const direct = options.format === 'deb' || options.format === 'rpm' ? options.format : detectArchiveFormat(peeked.head);
   if (direct === 'deb') {
     const deb = await readDeb(peeked.source, { file, maxDataSize: options.maxOutput });
     return { format: 'deb', compression: deb.dataCompression, owner: controlField(deb.control.fields, 'Package'), entries: deb.data };
