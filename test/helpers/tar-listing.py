@@ -18,6 +18,12 @@ def rows(tf):
         mtime = ti.mtime
         row = {'path': ti.name, 'type': kind, 'mode': format(ti.mode & 0o7777, '04o'), 'uid': ti.uid, 'gid': ti.gid,
                'size': ti.size if kind == 'file' else 0, 'mtime': int(mtime // 1)}
+        pax_mtime = ti.pax_headers.get('mtime')
+        if pax_mtime and '.' in pax_mtime and not pax_mtime.startswith('-'):
+            whole, frac = pax_mtime.split('.')
+            row['mtime'] = int(whole)
+            nsec = int((frac + '000000000')[:9])
+            if nsec: row['mtimeNsec'] = nsec
         if ti.uname: row['uname'] = ti.uname
         if ti.gname: row['gname'] = ti.gname
         if kind in ('symlink', 'hardlink'): row['linkTarget'] = ti.linkname
@@ -31,6 +37,8 @@ def rows(tf):
                 if not b: break
                 h.update(b)
             row['sha256'] = h.hexdigest()
+        xattrs = [k[len('SCHILY.xattr.'):] for k in ti.pax_headers if k.startswith('SCHILY.xattr.')]
+        if xattrs: row['xattrs'] = xattrs
         out.append(row)
     return out
 
