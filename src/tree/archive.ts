@@ -11,6 +11,7 @@ import type { ArchiveEntry } from '../../formats/entry.js';
 import { readAr } from '../../formats/ar/reader.js';
 import { readTar } from '../../formats/tar/reader.js';
 import { readCpio } from '../../formats/cpio/reader.js';
+import { readRpm } from '../../formats/rpm/reader.js';
 import { checksumMatches, readNumber } from '../../formats/tar/header.js';
 import { readDeb } from '../../formats/deb/reader.js';
 import { controlField } from '../../formats/deb/control.js';
@@ -135,6 +136,7 @@ async function* arEntries(source: ByteSource, file: string | undefined): AsyncGe
   }
 }
 
-async function openRpmPayload(_source: ByteSource, file: string | undefined, _options: OpenArchiveOptions): Promise<OpenedArchive> {
-  throw new DistrokitError('ARCHIVE_UNSUPPORTED', 'rpm is not supported yet', { file });
+async function openRpmPayload(source: ByteSource, file: string | undefined, options: OpenArchiveOptions): Promise<OpenedArchive> {
+  const rpm = await readRpm(source, { file, maxPayloadSize: options.maxOutput });
+  return { format: 'rpm', compression: rpm.payloadCompression, owner: rpm.info.name, entries: rpm.payload };
 }

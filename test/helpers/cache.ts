@@ -21,3 +21,9 @@ export const debsCache = {
   pool: join(CACHE_DIR, 'debs', 'pool'),
   repacked: join(CACHE_DIR, 'debs', 'repacked'),
 };
+
+/** RPMs built with rpmbuild (gzip/xz/zstd payloads) and converted by alien, cached by fixtures/gen/rpms.sh. */
+export const rpmsCache = {
+  built: join(CACHE_DIR, 'rpms', 'built'),
+  alien: join(CACHE_DIR, 'rpms', 'alien'),
+};
