@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { concatBytes } from '../../formats/bytes.js';
 import type { FileContent } from './types.js';
 
@@ -55,7 +56,7 @@ export class SpoolStore implements ContentStore {
 
   constructor(options: SpoolStoreOptions = {}) {
     this.ownDir = options.dir ? undefined : mkdtempSync(join(tmpdir(), 'distrokit-spool-'));
-    this.path = join(options.dir ?? this.ownDir!, `spool-${process.pid}-${Date.now()}.bin`);
+    this.path = join(options.dir ?? this.ownDir!, `spool-${randomUUID()}.bin`);
     this.inlineMax = options.inlineMax ?? 16 * 1024;
     this.inlineLeft = options.inlineBudget ?? 64 << 20;
   }
@@ -95,6 +96,13 @@ export class SpoolStore implements ContentStore {
     // write() may keep a reference until it resolves; a fresh buffer keeps later appends from racing it.
     this.buffer = new Uint8Array(WRITE_BUFFER);
     this.buffered = 0;
+  }
+
+  /** Flushes and closes the spool file but keeps it: its ranges stay readable (the caller removes the file). */
+  async detach(): Promise<void> {
+    await this.flush();
+    await this.handle?.close();
+    this.handle = undefined;
   }
 
   async close(): Promise<void> {

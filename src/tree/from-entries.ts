@@ -8,7 +8,7 @@ import { DistrokitError } from '../../formats/errors.js';
 import type { ArchiveEntry } from '../../formats/entry.js';
 import type { ContentStore } from './content-store.js';
 import type { Tree } from './tree.js';
-import type { FileNode, NodeMeta, TreeNode } from './types.js';
+import type { FileContent, FileNode, NodeMeta, TreeNode } from './types.js';
 
 export interface AddEntriesOptions {
   /** Who owns these nodes in conflict reports (a package name, an archive path). */
@@ -20,7 +20,10 @@ export interface AddEntriesOptions {
   mapPath?: (path: string) => string | undefined;
 }
 
-export async function addEntriesToTree(tree: Tree, entries: AsyncIterable<ArchiveEntry>, options: AddEntriesOptions): Promise<number> {
+/** An entry whose content was already stored (e.g. by a worker thread): `content` is used instead of reading `body`. */
+export type StoredEntry = ArchiveEntry & { content?: FileContent };
+
+export async function addEntriesToTree(tree: Tree, entries: AsyncIterable<StoredEntry> | Iterable<StoredEntry>, options: AddEntriesOptions): Promise<number> {
   const { owner, store, file } = options;
   const inodes = new Map<number, FileNode>();
   let count = 0;
@@ -41,7 +44,7 @@ export async function addEntriesToTree(tree: Tree, entries: AsyncIterable<Archiv
         const known = inodes.get(entry.inode);
         if (known) {
           if (entry.size > 0) {
-            known.content = await store.put(entry.body, entry.size);
+            known.content = entry.content ?? (await store.put(entry.body, entry.size));
             known.size = entry.size;
           }
           tree.add(path, known, ctx);
@@ -69,10 +72,10 @@ function entryMeta(entry: ArchiveEntry, owner: string | undefined): NodeMeta {
   return meta;
 }
 
-async function makeNode(entry: ArchiveEntry, meta: NodeMeta, store: ContentStore): Promise<TreeNode> {
+async function makeNode(entry: StoredEntry, meta: NodeMeta, store: ContentStore): Promise<TreeNode> {
   switch (entry.type) {
     case 'file':
-      return { type: 'file', ...meta, size: entry.size, content: await store.put(entry.body, entry.size) };
+      return { type: 'file', ...meta, size: entry.size, content: entry.content ?? (await store.put(entry.body, entry.size)) };
     case 'dir':
       return { type: 'dir', ...meta, children: new Map() };
     case 'symlink':

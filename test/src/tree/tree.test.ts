@@ -123,6 +123,16 @@ describe('tree merge over real .debs', () => {
       });
     expect(inventory(ours)).toBe(inventory(theirs));
     execFileSync('diff', ['-r', '--no-dereference', ours, theirs]);
+    // Decoding on worker threads (the default above) and on the main thread give the same tree.
+    const sequential = join(work, 'sequential');
+    const saved2 = process.stdout.write.bind(process.stdout);
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+    try {
+      expect(await runTree(['merge', '--out', sequential, '--jobs', '1', ...debs])).toBe(0);
+    } finally {
+      process.stdout.write = saved2;
+    }
+    expect(inventory(sequential)).toBe(inventory(ours));
   });
 
   it('--merged-usr puts /bin/bash into /usr/bin and keeps /bin a symlink', async () => {
