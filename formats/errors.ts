@@ -4,7 +4,8 @@
  * code and print the position without parsing the message.
  */
 
-export interface ErrorPosition {
+// A type alias (not an interface) so that it is assignable to ErrorData's index signature.
+export type ErrorPosition = {
   /** File name (or a label such as "<stdin>") of the input. */
   file?: string;
   /** 1-based line of a text input. */
@@ -15,7 +16,7 @@ export interface ErrorPosition {
   offset?: number;
   /** Archive member / entry / package name the error is about. */
   entry?: string;
-}
+};
 
 export interface ErrorData extends ErrorPosition {
   [key: string]: unknown;

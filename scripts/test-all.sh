@@ -11,7 +11,6 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 npx --no-install tsc -p tsconfig.build.json
 touch dist/.stamp
-bash fixtures/gen/debian-indexes.sh
 set +e
 out="$(mktemp -d)"
 npx --no-install vitest run --reporter=default --reporter=json --outputFile="$out/vitest.json" "$@"

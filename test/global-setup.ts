@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 
 export default function setup(): void {
   execFileSync('bash', ['fixtures/gen/debian-indexes.sh'], { stdio: 'inherit' });
+  execFileSync('bash', ['fixtures/gen/initrd-packages.sh'], { stdio: 'inherit' });
   // issue 4 (package archives): the real .debs of the common Debian closure
   execFileSync('bash', ['fixtures/gen/debian-debs.sh'], { stdio: 'inherit' });
   execFileSync('bash', ['fixtures/gen/rpms.sh'], { stdio: 'inherit' });

@@ -27,13 +27,12 @@ export async function* decompressXz(source: ByteSource, options: { file?: string
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) {
-        finished = true;
-        break;
-      }
+      if (done) break;
       yield value;
     }
+    finished = true;
   } catch (err) {
+    finished = true; // an error already released the decoder
     if (err instanceof DistrokitError) throw err;
     // xz-embedded reports numeric codes; 8 is XZ_BUF_ERROR (input ended early).
     const message = (err as Error).message ?? String(err);
@@ -43,9 +42,9 @@ export async function* decompressXz(source: ByteSource, options: { file?: string
       offset: consumed,
     }, { cause: err });
   } finally {
-    // XzReadableStream holds a process-wide lock on its WASM instance until its
-    // stream ends or is cancelled: a consumer that stops early must cancel, or
-    // every later xz stream in the process waits forever.
+    // xz-decompress decodes one stream at a time behind a module-wide mutex that
+    // only finishing, failing or cancelling releases: a consumer that stops early
+    // (a size limit, an error downstream) must cancel, or the next xz stream waits forever.
     if (!finished) await reader.cancel().catch(() => undefined);
     reader.releaseLock();
   }

@@ -1,7 +1,9 @@
 /**
- * The control-field parsing of a .deb's `control` file, kept behind one
- * function so it can be swapped for the project's deb822 parser: fields in
- * file order, continuation lines kept verbatim (joined with '\n').
+ * The control-field parsing of a .deb's `control` file: fields in file
+ * order, continuation lines kept verbatim (joined with '\n'). This is not
+ * formats/deb822 on purpose: deb822 trims trailing blanks of a value's first
+ * line, dpkg-deb -f keeps them (e.g. libgdbm-compat4's Description), and
+ * `deb info` must print what dpkg-deb -f prints.
  */
 import { DistrokitError } from '../errors.js';
 

@@ -3,7 +3,9 @@ import { type CommandRunner, EXIT_USAGE, reportError } from './common.js';
 
 /** Each group lives in its own module so groups can land independently. */
 const GROUPS: Record<string, { summary: string; load: () => Promise<{ run: CommandRunner }> }> = {
-  // group: { summary: '…', load: () => import('./group.js') },
+  demo: { summary: 'run the main job on a built-in default (closure of the common Debian set)', load: () => import('./demo.js') },
+  deb: { summary: 'Debian indexes, versions, closures and .deb files', load: () => import('./deb.js') },
+  initrd: { summary: 'reproducible initrds (cpio newc) and kernel-module closures', load: () => import('./initrd.js') },
   archive: { summary: 'list and extract .deb, .rpm, tar, cpio and ar archives', load: () => import('./archive.js') },
   tree: { summary: 'lay packages into one filesystem tree', load: () => import('./tree.js') },
 };

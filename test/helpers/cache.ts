@@ -15,6 +15,14 @@ export const debianCache = {
   sourcesList: join(CACHE_DIR, 'debian', 'sources.list'),
 };
 
+/** Real Debian kernel and busybox packages unpacked by fixtures/gen/initrd-packages.sh. */
+export const initrdCache = {
+  dir: join(CACHE_DIR, 'initrd'),
+  cloudRoot: join(CACHE_DIR, 'initrd', 'cloud'),
+  fullRoot: join(CACHE_DIR, 'initrd', 'full'),
+  busyboxRoot: join(CACHE_DIR, 'initrd', 'busybox'),
+};
+
 /** The real .debs of the common Debian closure, cached by fixtures/gen/debian-debs.sh. */
 export const debsCache = {
   dir: join(CACHE_DIR, 'debs'),

@@ -1,0 +1,159 @@
+/** `distrokit initrd …`: build reproducible initrds and kernel-module closures. */
+import { createWriteStream } from 'node:fs';
+import { readFile, rename, rm } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { DistrokitError } from '../../formats/errors.js';
+import { INITRD_COMPRESSIONS, type InitrdCompression, buildInitrd } from '../initrd/build.js';
+import { treeFromHostDir } from '../initrd/host-dir.js';
+import { computeModuleClosure, insmodList, writeModuleClosure } from '../initrd/modules.js';
+import { treeFromSpec } from '../initrd/spec.js';
+import { EXIT_OK, EXIT_USAGE, UsageError, parseUsage, writeStdout } from './common.js';
+
+const HELP = `distrokit initrd — reproducible initramfs archives and kernel-module closures
+
+Commands:
+  build    Write a cpio (newc) initrd from a directory or a gen_init_cpio spec
+  modules  Compute a kernel-module closure in load order (modprobe's order)
+
+distrokit initrd build --out FILE (--from DIR | --spec FILE) [options]
+  --compress gzip|zstd|lz4|none  compression (default gzip; xz is not available yet)
+  --prepend FILE             uncompressed archive to put first (repeatable; e.g. early microcode)
+  --source-date-epoch N      time of every member (default $SOURCE_DATE_EPOCH, else 1)
+  --preserve                 keep the tree's times and owners instead of normalising them
+  --format newc|crc          cpio flavour (default newc)
+  --align N                  align file data to N bytes like gen_init_cpio -a
+  --json                     print {"out", "bytes", "sha256"} on stdout
+
+distrokit initrd modules --kernel DIR --modules m1,m2 [--out DIR] [--version V] [--json]
+  DIR is lib/modules/VERSION or a root containing it (an unpacked linux-image .deb).
+  --out writes lib/modules/VERSION/… and insmod-list there.
+
+Examples:
+  distrokit initrd build --from ./root --out initrd.img
+  distrokit initrd build --spec initramfs.list --compress none --out initrd.cpio
+  distrokit initrd build --from ./root --prepend ucode.cpio --out initrd.img
+  distrokit initrd modules --kernel ./linux-image --modules virtio_pci,virtio_blk,ext4 --json
+`;
+
+export async function run(args: string[]): Promise<number> {
+  const [command, ...rest] = args;
+  if (!command || command === '--help' || command === '-h') {
+    process.stdout.write(HELP);
+    return command ? EXIT_OK : EXIT_USAGE;
+  }
+  if (command === 'build') return build(rest);
+  if (command === 'modules') return modules(rest);
+  throw new UsageError(`unknown initrd command '${command}'`);
+}
+
+async function build(args: string[]): Promise<number> {
+  const { values } = parseUsage(() =>
+    parseArgs({
+      args,
+      options: {
+        out: { type: 'string' },
+        from: { type: 'string' },
+        spec: { type: 'string' },
+        compress: { type: 'string', default: 'gzip' },
+        prepend: { type: 'string', multiple: true, default: [] },
+        'source-date-epoch': { type: 'string' },
+        preserve: { type: 'boolean', default: false },
+        format: { type: 'string', default: 'newc' },
+        align: { type: 'string', default: '0' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+    }),
+  );
+  if (values.help) {
+    process.stdout.write(HELP);
+    return EXIT_OK;
+  }
+  if (!values.out) throw new UsageError('build needs --out FILE');
+  if (!values.from === !values.spec) throw new UsageError('build needs exactly one of --from DIR or --spec FILE');
+  if (!INITRD_COMPRESSIONS.includes(values.compress as InitrdCompression)) {
+    if (values.compress === 'xz') {
+      throw new DistrokitError('INITRD_UNSUPPORTED_COMPRESSION', `writing ${values.compress} is not available yet (have: ${INITRD_COMPRESSIONS.join(', ')})`, {});
+    }
+    throw new UsageError(`--compress must be one of ${INITRD_COMPRESSIONS.join(', ')}`);
+  }
+  if (values.format !== 'newc' && values.format !== 'crc') throw new UsageError('--format must be newc or crc');
+  const epochText = values['source-date-epoch'];
+  if (epochText !== undefined && !/^\d+$/.test(epochText)) throw new UsageError('--source-date-epoch must be a non-negative integer');
+  if (!/^\d+$/.test(values.align)) throw new UsageError('--align must be a number');
+
+  const tree = values.from ? await treeFromHostDir(values.from) : await treeFromSpec(await readFile(values.spec!, 'utf8'), values.spec!);
+  const prepend = await Promise.all(values.prepend.map((p) => readFile(p).catch((err: unknown) => {
+    throw DistrokitError.wrap(err, 'INITRD_PREPEND_UNREADABLE', { file: p });
+  })));
+  const stream = buildInitrd(tree, {
+    compression: values.compress as InitrdCompression,
+    format: values.format,
+    alignData: Number(values.align),
+    prepend,
+    mtime: values.preserve ? 'preserve' : epochText !== undefined ? Number(epochText) : undefined,
+    owners: values.preserve || values.spec ? 'preserve' : 'root',
+    file: values.from ?? values.spec,
+  });
+  const { createHash } = await import('node:crypto');
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const counted = async function* () {
+    for await (const chunk of stream) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      yield chunk;
+    }
+  };
+  // Write next to the target and rename, so a failure never leaves a partial initrd behind.
+  const tmp = `${values.out}.tmp-${process.pid}`;
+  try {
+    await pipeline(Readable.from(counted()), createWriteStream(tmp));
+    await rename(tmp, values.out);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  const sha256 = hash.digest('hex');
+  if (values.json) await writeStdout(`${JSON.stringify({ out: values.out, bytes, sha256 })}\n`);
+  return EXIT_OK;
+}
+
+async function modules(args: string[]): Promise<number> {
+  const { values } = parseUsage(() =>
+    parseArgs({
+      args,
+      options: {
+        kernel: { type: 'string' },
+        modules: { type: 'string' },
+        out: { type: 'string' },
+        version: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+    }),
+  );
+  if (values.help) {
+    process.stdout.write(HELP);
+    return EXIT_OK;
+  }
+  if (!values.kernel) throw new UsageError('modules needs --kernel DIR');
+  if (!values.modules) throw new UsageError('modules needs --modules m1,m2');
+  if (values.kernel.endsWith('.deb')) {
+    throw new DistrokitError('INITRD_DEB_UNSUPPORTED', 'reading a .deb directly needs the native .deb reader; unpack it (dpkg-deb -x) and pass the directory', { file: values.kernel });
+  }
+  const roots = values.modules.split(',').map((s) => s.trim()).filter(Boolean);
+  const closure = await computeModuleClosure(values.kernel, roots, { version: values.version });
+  if (values.out) await writeModuleClosure(closure, values.out);
+  if (values.json) {
+    await writeStdout(`${JSON.stringify({ version: closure.version, modules: closure.modules, builtin: closure.builtin, firmware: closure.firmware }, null, 2)}\n`);
+  } else {
+    await writeStdout(insmodList(closure));
+    for (const b of closure.builtin) process.stderr.write(`builtin ${b}\n`);
+  }
+  return EXIT_OK;
+}

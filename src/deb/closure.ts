@@ -1,0 +1,260 @@
+/**
+ * Dependency closure of Debian packages, deterministic and close to apt's
+ * classic resolver (apt-pkg/depcache.cc MarkInstall):
+ *
+ * - the requested packages are marked first, then each one's dependencies are
+ *   installed depth-first in field order (Pre-Depends, then Depends, then
+ *   Recommends on request);
+ * - a dependency group already satisfied by a chosen package adds nothing;
+ * - otherwise the first alternative that some candidate satisfies wins, and
+ *   among its candidates (the real package and providers): the real package
+ *   named, then Essential, then Important, then higher Priority, then name;
+ * - a candidate that Conflicts/Breaks with a chosen package (either way) is
+ *   passed over, so another alternative or provider is chosen where one exists.
+ */
+import { DistrokitError } from '../../formats/errors.js';
+import type { DebPackage } from './packages.js';
+import type { DebRepository, RelationField } from './repository.js';
+import { type AlternativeGroup, type Dependency, formatDependency } from './relation.js';
+
+export interface ClosureOptions {
+  /** Follow Recommends too (apt's default; off by default here, like APT::Install-Recommends=false). */
+  recommends?: boolean;
+  /** Add the Essential: yes and Priority: required packages (the debootstrap base). */
+  essential?: boolean;
+}
+
+/** Why a package is in the closure: the package and dependency that pulled it in (none for requested ones). */
+export interface Reason {
+  parent?: DebPackage;
+  field?: RelationField;
+  dependency?: string;
+  /** 'requested', 'essential', or 'dependency'. */
+  kind: 'requested' | 'essential' | 'dependency';
+}
+
+export interface Edge {
+  to: DebPackage;
+  field: RelationField;
+}
+
+export interface ClosureProblem {
+  code: 'DEB_UNSATISFIABLE' | 'DEB_CONFLICT';
+  /** The requested package first, the package with the unmet dependency last. */
+  chain: DebPackage[];
+  field: RelationField;
+  dependency: string;
+  message: string;
+}
+
+export interface Closure {
+  /** Chosen packages in the order they were chosen. */
+  packages: DebPackage[];
+  reasons: Map<DebPackage, Reason>;
+  /** For each chosen package, the chosen package satisfying each of its dependency groups. */
+  edges: Map<DebPackage, Edge[]>;
+  problems: ClosureProblem[];
+}
+
+const PRIORITY_RANK: Record<string, number> = { required: 1, important: 2, standard: 3, optional: 4, extra: 5 };
+
+export function priorityRank(pkg: DebPackage): number {
+  return PRIORITY_RANK[pkg.priority?.toLowerCase() ?? ''] ?? 6;
+}
+
+class ClosureBuilder {
+  readonly chosen = new Set<DebPackage>();
+  readonly order: DebPackage[] = [];
+  readonly reasons = new Map<DebPackage, Reason>();
+  readonly edges = new Map<DebPackage, Edge[]>();
+  readonly problems: ClosureProblem[] = [];
+  /** Names (own and provided) of chosen packages, for conflict checks. */
+  private readonly fields: RelationField[];
+
+  constructor(
+    private readonly repo: DebRepository,
+    options: ClosureOptions,
+  ) {
+    this.fields = options.recommends ? ['pre-depends', 'depends', 'recommends'] : ['pre-depends', 'depends'];
+  }
+
+  choose(pkg: DebPackage, reason: Reason): void {
+    this.chosen.add(pkg);
+    this.order.push(pkg);
+    this.reasons.set(pkg, reason);
+  }
+
+  /** Installs the dependencies of `root` depth-first, iteratively (closures can be thousands deep). */
+  installDependencies(root: DebPackage): void {
+    const stack: { pkg: DebPackage; groups: { field: RelationField; group: AlternativeGroup }[]; next: number }[] = [];
+    const push = (pkg: DebPackage) => stack.push({ pkg, groups: this.groupsOf(pkg), next: 0 });
+    push(root);
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1]!;
+      if (frame.next >= frame.groups.length) {
+        stack.pop();
+        continue;
+      }
+      const { field, group } = frame.groups[frame.next++]!;
+      const already = this.satisfiedBy(group);
+      if (already) {
+        this.addEdge(frame.pkg, already, field);
+        continue;
+      }
+      const pick = this.pickCandidate(group);
+      if (!pick.pkg) {
+        this.problem(pick.conflict ? 'DEB_CONFLICT' : 'DEB_UNSATISFIABLE', frame.pkg, field, group, pick.conflict);
+        continue;
+      }
+      this.choose(pick.pkg, { kind: 'dependency', parent: frame.pkg, field, dependency: group.map(formatDependency).join(' | ') });
+      this.addEdge(frame.pkg, pick.pkg, field);
+      push(pick.pkg);
+    }
+  }
+
+  private groupsOf(pkg: DebPackage): { field: RelationField; group: AlternativeGroup }[] {
+    const out: { field: RelationField; group: AlternativeGroup }[] = [];
+    for (const field of this.fields) for (const group of this.repo.relations(pkg, field)) out.push({ field, group });
+    return out;
+  }
+
+  private addEdge(from: DebPackage, to: DebPackage, field: RelationField): void {
+    if (from === to) return;
+    let list = this.edges.get(from);
+    if (!list) this.edges.set(from, (list = []));
+    list.push({ to, field });
+  }
+
+  /** A chosen package satisfying the group (first alternative first), if any. */
+  private satisfiedBy(group: AlternativeGroup): DebPackage | undefined {
+    for (const dep of group) {
+      for (const p of this.repo.satisfiers(dep)) if (this.chosen.has(p)) return p;
+    }
+    return undefined;
+  }
+
+  /** The first alternative with an installable candidate, and its best candidate by policy. */
+  private pickCandidate(group: AlternativeGroup): { pkg?: DebPackage; conflict?: string } {
+    let conflict: string | undefined;
+    for (const dep of group) {
+      const candidates = this.repo.satisfiers(dep).sort((a, b) => this.preference(dep, a, b));
+      for (const c of candidates) {
+        const clash = this.conflictWithChosen(c);
+        if (clash) {
+          conflict ??= `${c.name} ${clash}`;
+          continue;
+        }
+        return { pkg: c };
+      }
+    }
+    return { conflict };
+  }
+
+  /** Provider preference, like apt's CompareProviders: the named package, Essential, Important, Priority, then name. */
+  private preference(dep: Dependency, a: DebPackage, b: DebPackage): number {
+    const named = Number(b.name === dep.name) - Number(a.name === dep.name);
+    if (named) return named;
+    const essential = Number(b.essential) - Number(a.essential);
+    if (essential) return essential;
+    const important = Number(b.important) - Number(a.important);
+    if (important) return important;
+    const prio = priorityRank(a) - priorityRank(b);
+    if (prio) return prio;
+    return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  }
+
+  /** Describes a Conflicts/Breaks between `pkg` and a chosen package (either direction), if any. */
+  conflictWithChosen(pkg: DebPackage): string | undefined {
+    for (const field of ['conflicts', 'breaks'] as const) {
+      for (const group of this.repo.relations(pkg, field)) {
+        for (const dep of group) {
+          for (const s of this.repo.satisfiers(dep)) {
+            if (s !== pkg && this.chosen.has(s)) return `${field} with ${s.name} (${formatDependency(dep)})`;
+          }
+        }
+      }
+    }
+    for (const other of this.chosen) {
+      if (!other.fields.has('conflicts') && !other.fields.has('breaks')) continue;
+      for (const field of ['conflicts', 'breaks'] as const) {
+        for (const group of this.repo.relations(other, field)) {
+          for (const dep of group) {
+            if (other !== pkg && this.repo.satisfiers(dep).includes(pkg)) return `is in ${other.name}'s ${field} (${formatDependency(dep)})`;
+          }
+        }
+      }
+    }
+    return undefined;
+  }
+
+  private problem(code: ClosureProblem['code'], pkg: DebPackage, field: RelationField, group: AlternativeGroup, conflict?: string): void {
+    const dependency = group.map(formatDependency).join(' | ');
+    const chain = chainTo(pkg, this.reasons);
+    const path = chain.map((p) => p.name).join(' → ');
+    const message =
+      code === 'DEB_CONFLICT'
+        ? `${path}: ${field} '${dependency}' can only be met by a package that conflicts with the chosen set: ${conflict}`
+        : `${path}: ${field} '${dependency}' is not satisfiable (no package or provider${group.some((d) => d.op) ? ' in that version range' : ''})`;
+    this.problems.push({ code, chain, field, dependency, message });
+  }
+}
+
+/** The chain of packages from a requested (or essential) package down to `pkg`. */
+export function chainTo(pkg: DebPackage, reasons: Map<DebPackage, Reason>): DebPackage[] {
+  const chain: DebPackage[] = [pkg];
+  const seen = new Set<DebPackage>([pkg]);
+  let r = reasons.get(pkg);
+  while (r?.parent && !seen.has(r.parent)) {
+    chain.unshift(r.parent);
+    seen.add(r.parent);
+    r = reasons.get(r.parent);
+  }
+  return chain;
+}
+
+/** Resolves a requested name to a package: the real package, or the only (or best) provider of a virtual name. */
+function resolveRequested(repo: DebRepository, name: string): DebPackage {
+  const real = repo.candidate(name);
+  if (real) return real;
+  const providers = repo.providers(name).map((p) => p.pkg);
+  if (providers.length === 0) throw new DistrokitError('DEB_UNKNOWN_PACKAGE', `unknown package '${name}' (no package of that name and no provider)`, { entry: name });
+  return providers.sort((a, b) => priorityRank(a) - priorityRank(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))[0]!;
+}
+
+/** The Essential: yes and Priority: required packages of the repository, by name. */
+export function essentialBase(repo: DebRepository): DebPackage[] {
+  return repo.packages().filter((p) => p.essential || p.priority?.toLowerCase() === 'required');
+}
+
+export function resolveClosure(repo: DebRepository, requested: readonly string[], options: ClosureOptions = {}): Closure {
+  const b = new ClosureBuilder(repo, options);
+  const roots: DebPackage[] = [];
+  for (const name of requested) {
+    const pkg = resolveRequested(repo, name);
+    if (!b.chosen.has(pkg)) {
+      b.choose(pkg, { kind: 'requested' });
+      roots.push(pkg);
+    }
+  }
+  if (options.essential) {
+    for (const pkg of essentialBase(repo)) {
+      if (!b.chosen.has(pkg)) {
+        b.choose(pkg, { kind: 'essential' });
+        roots.push(pkg);
+      }
+    }
+  }
+  for (const pkg of roots) {
+    const clash = b.conflictWithChosen(pkg);
+    if (clash)
+      b.problems.push({
+        code: 'DEB_CONFLICT',
+        chain: [pkg],
+        field: 'conflicts',
+        dependency: clash,
+        message: `${pkg.name}: ${clash} (both were requested)`,
+      });
+  }
+  for (const pkg of roots) b.installDependencies(pkg);
+  return { packages: b.order, reasons: b.reasons, edges: b.edges, problems: b.problems };
+}

@@ -1,0 +1,199 @@
+/**
+ * A repository over one or more Packages indexes (e.g. main + updates +
+ * security) for one native architecture plus 'all': for each name the
+ * highest version is the candidate, as apt chooses with default pins.
+ */
+import { createReadStream } from 'node:fs';
+import { DistrokitError } from '../../formats/errors.js';
+import { CLOSURE_FIELDS, type DebPackage, parsePackagesBatches } from './packages.js';
+import { type Dependency, parseRelations, type RelationList } from './relation.js';
+import { compareParsedVersions, type DebVersion, parseVersion, satisfiesOp } from './version.js';
+
+export type RelationField = 'depends' | 'pre-depends' | 'recommends' | 'suggests' | 'conflicts' | 'breaks' | 'provides' | 'replaces';
+
+export interface Provider {
+  pkg: DebPackage;
+  /** The provided version ('foo (= 1.2)'), if any. */
+  version?: string;
+  parsedVersion?: DebVersion;
+}
+
+export interface IndexInput {
+  /** A path, or bytes / chunks with a name for messages. */
+  path?: string;
+  data?: Uint8Array | AsyncIterable<Uint8Array>;
+  name?: string;
+  /** Base URL the index's Filename fields are relative to. */
+  urlPrefix?: string;
+}
+
+export interface RepositoryOptions {
+  /** Native architecture (default amd64); packages of other architectures except 'all' are ignored. */
+  arch?: string;
+  /** Keep every field of each stanza (default: only CLOSURE_FIELDS, which makes loading faster). */
+  allFields?: boolean;
+}
+
+export class DebRepository {
+  readonly arch: string;
+  readonly indexes: IndexInput[] = [];
+  private readonly candidates = new Map<string, DebPackage>();
+  private readonly versions = new WeakMap<DebPackage, DebVersion>();
+  private readonly relationCache = new WeakMap<DebPackage, Map<RelationField, RelationList>>();
+  private providerIndex: Map<string, Provider[]> | null = null;
+  /** Satisfiers per dependency object; replaced whenever a package is added. */
+  private satisfierCache = new WeakMap<Dependency, DebPackage[]>();
+  private readonly keep: ReadonlySet<string> | undefined;
+  /** Stanzas seen, and those ignored for their architecture or superseded by a higher version. */
+  readonly stats = { stanzas: 0, otherArch: 0, superseded: 0 };
+
+  constructor(options: RepositoryOptions = {}) {
+    this.arch = options.arch ?? 'amd64';
+    this.keep = options.allFields ? undefined : CLOSURE_FIELDS;
+  }
+
+  /** Reads several indexes; the order matters only for equal versions (the first one read is kept). */
+  static async fromIndexes(inputs: IndexInput[], options: RepositoryOptions = {}): Promise<DebRepository> {
+    const repo = new DebRepository(options);
+    for (const input of inputs) await repo.addIndex(input);
+    return repo;
+  }
+
+  async addIndex(input: IndexInput): Promise<void> {
+    const index = this.indexes.length;
+    this.indexes.push(input);
+    const file = input.name ?? input.path;
+    const source = input.data ?? createReadStream(input.path!, { highWaterMark: 256 * 1024 });
+    for await (const batch of parsePackagesBatches(source, { file, index, keep: this.keep })) for (const pkg of batch) this.add(pkg);
+  }
+
+  /** Adds one package; the highest version of a name wins, whatever the order of reading. */
+  add(pkg: DebPackage): void {
+    this.stats.stanzas++;
+    if (pkg.architecture !== this.arch && pkg.architecture !== 'all') {
+      this.stats.otherArch++;
+      return;
+    }
+    const old = this.candidates.get(pkg.name);
+    if (old) {
+      this.stats.superseded++;
+      if (this.compare(pkg, old) <= 0) return;
+    }
+    this.candidates.set(pkg.name, pkg);
+    if (this.providerIndex) {
+      this.providerIndex = null;
+      this.satisfierCache = new WeakMap();
+    }
+  }
+
+  /** Parsed version of a package (cached); a version dpkg rejects is an error naming the stanza. */
+  version(pkg: DebPackage): DebVersion {
+    let v = this.versions.get(pkg);
+    if (!v) {
+      v = parseVersion(pkg.version, { file: pkg.origin.file, line: pkg.origin.line, entry: pkg.name });
+      this.versions.set(pkg, v);
+    }
+    return v;
+  }
+
+  compare(a: DebPackage, b: DebPackage): number {
+    return compareParsedVersions(this.version(a), this.version(b));
+  }
+
+  candidate(name: string): DebPackage | undefined {
+    return this.candidates.get(name);
+  }
+
+  /** All candidates, sorted by name. */
+  packages(): DebPackage[] {
+    return [...this.candidates.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  get size(): number {
+    return this.candidates.size;
+  }
+
+  /** A relationship field of a package, parsed (and cached). */
+  relations(pkg: DebPackage, field: RelationField): RelationList {
+    let cache = this.relationCache.get(pkg);
+    if (!cache) this.relationCache.set(pkg, (cache = new Map()));
+    let list = cache.get(field);
+    if (!list) {
+      const text = pkg.fields.get(field);
+      list = text ? parseRelations(text, { file: pkg.origin.file, line: pkg.origin.line, entry: pkg.name, field }) : [];
+      cache.set(field, list);
+    }
+    return list;
+  }
+
+  /** Packages providing a name, by candidate (not counting the real package of that name). */
+  providers(name: string): Provider[] {
+    if (!this.providerIndex) this.providerIndex = this.buildProviderIndex();
+    return this.providerIndex.get(name) ?? [];
+  }
+
+  private buildProviderIndex(): Map<string, Provider[]> {
+    const index = new Map<string, Provider[]>();
+    for (const pkg of this.candidates.values()) {
+      if (!pkg.fields.has('provides')) continue;
+      for (const group of this.relations(pkg, 'provides')) {
+        for (const dep of group) {
+          if (dep.op && dep.op !== '=')
+            throw new DistrokitError('DEB_BAD_RELATION', `package ${pkg.name}: only exact versions may be used for Provides (${dep.name} ${dep.op} ${dep.version})`, {
+              file: pkg.origin.file,
+              line: pkg.origin.line,
+              entry: pkg.name,
+            });
+          let list = index.get(dep.name);
+          if (!list) index.set(dep.name, (list = []));
+          list.push(dep.version ? { pkg, version: dep.version, parsedVersion: parseVersion(dep.version) } : { pkg });
+        }
+      }
+    }
+    // Independent of the order the indexes were read in.
+    for (const list of index.values()) if (list.length > 1) list.sort((a, b) => (a.pkg.name < b.pkg.name ? -1 : a.pkg.name > b.pkg.name ? 1 : 0));
+    return index;
+  }
+
+  /**
+   * The candidates that satisfy one dependency: the real package if its version
+   * matches, and providers — a versioned dependency only by a versioned Provides
+   * in range (Policy §7.5). Architecture qualifiers follow Multi-Arch for a single
+   * native architecture: ':any' needs 'Multi-Arch: allowed'; a foreign ':arch' is never met.
+   */
+  satisfiers(dep: Dependency): DebPackage[] {
+    let cached = this.satisfierCache.get(dep);
+    if (!cached) {
+      cached = this.computeSatisfiers(dep);
+      this.satisfierCache.set(dep, cached);
+    }
+    return cached;
+  }
+
+  private computeSatisfiers(dep: Dependency): DebPackage[] {
+    const qual = dep.archQualifier;
+    if (qual && qual !== 'any' && qual !== 'native' && qual !== this.arch) return [];
+    const out: DebPackage[] = [];
+    const real = this.candidates.get(dep.name);
+    if (real && (qual !== 'any' || real.multiArch === 'allowed') && this.versionMatches(real, dep)) out.push(real);
+    const providers = this.providers(dep.name);
+    if (providers.length === 0) return out;
+    const wanted = dep.op ? parseVersion(dep.version!) : undefined;
+    for (const p of providers) {
+      if (p.pkg === real) continue;
+      if (dep.op && (!p.parsedVersion || !satisfiesOp(compareParsedVersions(p.parsedVersion, wanted!), dep.op!))) continue;
+      if (!out.includes(p.pkg)) out.push(p.pkg);
+    }
+    return out;
+  }
+
+  private versionMatches(pkg: DebPackage, dep: Dependency): boolean {
+    if (!dep.op) return true;
+    return satisfiesOp(compareParsedVersions(this.version(pkg), parseVersion(dep.version!)), dep.op);
+  }
+
+  /** True when `pkg` satisfies `dep` (as itself or through its Provides). */
+  satisfies(pkg: DebPackage, dep: Dependency): boolean {
+    return this.satisfiers(dep).includes(pkg);
+  }
+}

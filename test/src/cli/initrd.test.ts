@@ -1,0 +1,70 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { run } from '../../../src/cli/initrd.js';
+import { initrdCache } from '../../helpers/cache.js';
+import { sha, tempDir } from '../initrd/helpers.js';
+
+let work: string;
+beforeAll(() => {
+  work = tempDir('cli');
+  mkdirSync(join(work, 'root/bin'), { recursive: true });
+  writeFileSync(join(work, 'root/bin/hello'), 'echo hi\n', { mode: 0o755 });
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+async function capture(args: string[]): Promise<{ code: number; stdout: string }> {
+  let stdout = '';
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout += chunk.toString();
+    return true;
+  });
+  const quiet = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    return { code: await run(args), stdout };
+  } finally {
+    spy.mockRestore();
+    quiet.mockRestore();
+  }
+}
+
+describe('distrokit initrd', () => {
+  it('build --from writes a gzip initrd GNU cpio lists, reproducibly, and reports its sha256', async () => {
+    const out = join(work, 'a.img');
+    const first = await capture(['build', '--from', join(work, 'root'), '--out', out, '--json']);
+    expect(first.code).toBe(0);
+    const report = JSON.parse(first.stdout);
+    expect(report.sha256).toBe(sha(readFileSync(out)));
+    const listing = execFileSync('sh', ['-c', `gzip -dc '${out}' | cpio -it --quiet`]).toString();
+    expect(listing).toBe('bin\nbin/hello\n');
+    const again = JSON.parse((await capture(['build', '--from', join(work, 'root'), '--out', join(work, 'b.img'), '--json'])).stdout);
+    expect(again.sha256).toBe(report.sha256);
+  });
+
+  it('build --spec with --compress none and --source-date-epoch', async () => {
+    writeFileSync(join(work, 'spec'), 'dir /etc 755 0 0\nslink /etc/mtab /proc/mounts 777 0 0\n');
+    const out = join(work, 'spec.cpio');
+    expect((await capture(['build', '--spec', join(work, 'spec'), '--out', out, '--compress', 'none', '--source-date-epoch', '86400'])).code).toBe(0);
+    const listing = execFileSync('cpio', ['-itv', '--quiet'], { input: readFileSync(out), env: { ...process.env, TZ: 'UTC', LC_ALL: 'C' } }).toString();
+    expect(listing).toMatch(/Jan  2  1970 etc\/mtab -> \/proc\/mounts/);
+  });
+
+  it('usage errors exit 2; unavailable compression fails with a typed error and leaves no file', async () => {
+    await expect(run(['build', '--out', join(work, 'x')])).rejects.toThrow(/exactly one of --from/);
+    await expect(run(['build', '--from', join(work, 'root'), '--out', join(work, 'z.img'), '--compress', 'xz'])).rejects.toMatchObject({ code: 'INITRD_UNSUPPORTED_COMPRESSION' });
+    expect(existsSync(join(work, 'z.img'))).toBe(false);
+    await expect(run(['build', '--from', join(work, 'nope'), '--out', join(work, 'n.img')])).rejects.toMatchObject({ code: 'HOST_DIR_UNREADABLE' });
+    expect(existsSync(join(work, 'n.img'))).toBe(false);
+  });
+
+  it('modules --json gives the closure; --out writes the modules and insmod-list', async () => {
+    const out = join(work, 'mods');
+    const { code, stdout } = await capture(['modules', '--kernel', initrdCache.cloudRoot, '--modules', 'virtio_blk,ext4', '--out', out, '--json']);
+    expect(code).toBe(0);
+    const closure = JSON.parse(stdout);
+    expect(closure.modules.map((m: { name: string }) => m.name)).toEqual(['virtio_ring', 'virtio', 'virtio_blk']);
+    expect(closure.builtin).toEqual(['ext4']);
+    expect(readFileSync(join(out, 'insmod-list'), 'utf8').trim().split('\n')).toHaveLength(3);
+  });
+});
