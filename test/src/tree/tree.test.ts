@@ -12,7 +12,7 @@ import { DistrokitError } from '../../../formats/errors.js';
 import { run as runTree } from '../../../src/cli/tree.js';
 import { Tree } from '../../../src/tree/tree.js';
 import type { FileNode, NodeMeta, TreeNode } from '../../../src/tree/types.js';
-import { debsCache } from '../../helpers/cache.js';
+import { debsCache, rpmsCache } from '../../helpers/cache.js';
 
 const work = mkdtempSync(join(tmpdir(), 'distrokit-tree-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -147,5 +147,38 @@ describe('tree merge over real .debs', () => {
     expect(execFileSync('readlink', [join(out, 'bin')], { encoding: 'utf8' }).trim()).toBe('usr/bin');
     execFileSync('test', ['-f', join(out, 'usr/bin/bash')]);
     execFileSync('test', ['-f', join(out, 'usr/bin/grep')]);
+  });
+});
+
+describe('tree merge over RPMs with --merged-usr', () => {
+  it('equals rpm2cpio | cpio -idm into a root with /bin, /sbin, /lib, /lib64 symlinked into /usr', async () => {
+    const rpms = readdirSync(rpmsCache.alien)
+      .filter((f) => /^(bash|grep|libc6)-/.test(f))
+      .sort()
+      .map((f) => join(rpmsCache.alien, f));
+    expect(rpms.length).toBe(3);
+    const ours = join(work, 'rpm-ours');
+    const theirs = join(work, 'rpm-theirs');
+    const saved = process.stdout.write.bind(process.stdout);
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+    try {
+      expect(await runTree(['merge', '--out', ours, '--merged-usr', ...rpms])).toBe(0);
+    } finally {
+      process.stdout.write = saved;
+    }
+    execSync(
+      `mkdir -p ${theirs}/usr/bin ${theirs}/usr/sbin ${theirs}/usr/lib ${theirs}/usr/lib64 && cd ${theirs} && ` +
+        `for d in bin sbin lib lib64; do ln -s usr/$d $d; done && ` +
+        `for r in ${rpms.join(' ')}; do rpm2cpio "$r" | cpio --quiet -idm --no-absolute-filenames; done`,
+    );
+    expect(execFileSync('readlink', [join(ours, 'bin')], { encoding: 'utf8' }).trim()).toBe('usr/bin');
+    execFileSync('test', ['-f', join(ours, 'usr/bin/bash')]);
+    // cpio -idm restores mtimes of regular files only, so the rest is compared without times.
+    const inventory = (root: string) =>
+      execFileSync('bash', ['-c', `cd ${root} && { find . -type f -printf '%y %m %U %G %s %T@ %p\\n'; find . ! -type f -printf '%y %m %U %G %p %l\\n'; } | LC_ALL=C sort`], {
+        encoding: 'utf8',
+      });
+    expect(inventory(ours)).toBe(inventory(theirs));
+    execFileSync('diff', ['-r', '--no-dereference', ours, theirs]);
   });
 });
