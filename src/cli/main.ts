@@ -6,6 +6,7 @@ const GROUPS: Record<string, { summary: string; load: () => Promise<{ run: Comma
   demo: { summary: 'run the main job on a built-in default (closure of the common Debian set)', load: () => import('./demo.js') },
   deb: { summary: 'Debian indexes, versions, closures and .deb files', load: () => import('./deb.js') },
   initrd: { summary: 'reproducible initrds (cpio newc) and kernel-module closures', load: () => import('./initrd.js') },
+  ext4: { summary: 'build ext4 filesystem images natively', load: () => import('./ext4.js') },
   archive: { summary: 'list and extract .deb, .rpm, tar, cpio and ar archives', load: () => import('./archive.js') },
   tree: { summary: 'lay packages into one filesystem tree', load: () => import('./tree.js') },
 };

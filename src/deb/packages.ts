@@ -39,9 +39,8 @@ export interface ParsePackagesOptions {
 
 /** The fields a closure, its outputs and the repository model use. */
 export const CLOSURE_FIELDS: ReadonlySet<string> = new Set([
-  'package', 'version', 'architecture', 'multi-arch', 'essential', 'important', 'priority', 'source',
-  'filename', 'size', 'sha256', 'md5sum', 'depends', 'pre-depends', 'recommends', 'suggests',
-  'conflicts', 'breaks', 'provides', 'replaces', 'enhances',
+  'package', 'version', 'architecture', 'multi-arch', 'essential', 'important', 'priority',
+  'filename', 'size', 'sha256', 'depends', 'pre-depends', 'recommends', 'conflicts', 'breaks', 'provides',
 ]);
 
 const MULTI_ARCH = new Set<MultiArch>(['no', 'same', 'foreign', 'allowed']);

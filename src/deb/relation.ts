@@ -28,8 +28,10 @@ export type AlternativeGroup = Dependency[];
 /** A whole field: AND of OR groups. */
 export type RelationList = AlternativeGroup[];
 
-const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9+.\-_]*/;
-const ARCH_RE = /^[A-Za-z0-9][A-Za-z0-9\-_]*/;
+// Sticky: matched at the cursor without slicing the text.
+const NAME_RE = /[A-Za-z0-9][A-Za-z0-9+.\-_]*/y;
+const ARCH_RE = /[A-Za-z0-9][A-Za-z0-9\-_]*/y;
+const PROFILE_RE = /[a-z0-9][a-z0-9.+-]*/y;
 
 class RelationParser {
   private pos = 0;
@@ -159,14 +161,15 @@ class RelationParser {
       }
       const neg = this.at('!');
       if (neg) this.pos++;
-      terms.push({ negated: neg, name: this.match(/^[a-z0-9][a-z0-9.+-]*/, 'a build profile name') });
+      terms.push({ negated: neg, name: this.match(PROFILE_RE, 'a build profile name') });
     }
     if (terms.length === 0) throw this.error('empty build profile list');
     return terms;
   }
 
   private match(re: RegExp, what: string): string {
-    const m = re.exec(this.text.slice(this.pos, this.pos + 256));
+    re.lastIndex = this.pos;
+    const m = re.exec(this.text);
     if (!m) throw this.error(`expected ${what}`);
     this.pos += m[0].length;
     return m[0];

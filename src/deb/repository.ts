@@ -41,6 +41,8 @@ export class DebRepository {
   private readonly versions = new WeakMap<DebPackage, DebVersion>();
   private readonly relationCache = new WeakMap<DebPackage, Map<RelationField, RelationList>>();
   private providerIndex: Map<string, Provider[]> | null = null;
+  /** Candidates with a Provides field, so the provider index need not scan all packages. */
+  private readonly providing = new Set<DebPackage>();
   /** Satisfiers per dependency object; replaced whenever a package is added. */
   private satisfierCache = new WeakMap<Dependency, DebPackage[]>();
   private readonly keep: ReadonlySet<string> | undefined;
@@ -79,6 +81,8 @@ export class DebRepository {
       this.stats.superseded++;
       if (this.compare(pkg, old) <= 0) return;
     }
+    if (old) this.providing.delete(old);
+    if (pkg.fields.has('provides')) this.providing.add(pkg);
     this.candidates.set(pkg.name, pkg);
     if (this.providerIndex) {
       this.providerIndex = null;
@@ -134,8 +138,7 @@ export class DebRepository {
 
   private buildProviderIndex(): Map<string, Provider[]> {
     const index = new Map<string, Provider[]>();
-    for (const pkg of this.candidates.values()) {
-      if (!pkg.fields.has('provides')) continue;
+    for (const pkg of this.providing) {
       for (const group of this.relations(pkg, 'provides')) {
         for (const dep of group) {
           if (dep.op && dep.op !== '=')

@@ -1,0 +1,180 @@
+/**
+ * Geometry and block allocation. Every group's bitmaps and inode table come
+ * first (flex_bg lets them sit anywhere), then the journal, then each inode's
+ * blocks in inode order: directory blocks, slow-symlink block, xattr block,
+ * file data (contiguous wherever a backup superblock does not interrupt it) and
+ * its extent-tree blocks. Allocation is a pure function of the inputs.
+ */
+import { DistrokitError } from '../../formats/errors.js';
+import { BLOCKS_PER_GROUP, BLOCK_SIZE, INODES_PER_BLOCK, MAX_EXTENT_LEN } from '../../formats/ext4/constants.js';
+import { extentTreeBlocks, type Extent } from '../../formats/ext4/extents.js';
+import type { DataRun } from './content.js';
+
+export interface Geometry {
+  blocks: number;
+  groups: number;
+  inodesPerGroup: number;
+  descSize: number;
+  gdtBlocks: number;
+  itableBlocks: number;
+}
+
+/** What one inode needs from the allocator. */
+export interface InodeNeeds {
+  ino: number;
+  /** Blocks the inode's data needs, as logical runs (directories and symlinks: one run from 0). */
+  runs: DataRun[];
+  xattrBlock: boolean;
+}
+
+export interface InodeAllocation {
+  extents: Extent[];
+  treeBlocks: number[];
+  xattrBlock: number;
+}
+
+export interface Allocation {
+  blockBitmaps: number[];
+  inodeBitmaps: number[];
+  inodeTables: number[];
+  /** Allocated by inode number. */
+  inodes: Map<number, InodeAllocation>;
+  /** Used block ranges [start, end), ascending, including superblocks and descriptor tables. */
+  used: [number, number][];
+  /** One past the last allocated block. */
+  end: number;
+}
+
+/** Groups holding a superblock backup with sparse_super: 0, 1 and powers of 3, 5 and 7. */
+export function isBackupGroup(g: number): boolean {
+  if (g <= 1) return true;
+  for (const p of [3, 5, 7]) {
+    let x = p;
+    while (x < g) x *= p;
+    if (x === g) return true;
+  }
+  return false;
+}
+
+export function makeGeometry(blocks: number, inodes: number, descSize: number): Geometry {
+  const groups = Math.ceil(blocks / BLOCKS_PER_GROUP);
+  let ipg = Math.ceil(inodes / groups);
+  ipg = Math.max(INODES_PER_BLOCK, Math.ceil(ipg / INODES_PER_BLOCK) * INODES_PER_BLOCK);
+  if (ipg > BLOCK_SIZE * 8) {
+    throw new DistrokitError('EXT4_TOO_MANY_INODES', `${inodes} inodes need more than ${BLOCK_SIZE * 8} per group in ${groups} groups`);
+  }
+  return {
+    blocks,
+    groups,
+    inodesPerGroup: ipg,
+    descSize,
+    gdtBlocks: Math.ceil((groups * descSize) / BLOCK_SIZE),
+    itableBlocks: ipg / INODES_PER_BLOCK,
+  };
+}
+
+/** A sequential allocator that skips the superblock+GDT copies of backup groups. */
+class Cursor {
+  next: number;
+  private readonly reserved: [number, number][] = [];
+  private ri = 0;
+  used: [number, number][] = [];
+  constructor(g: Geometry) {
+    for (let grp = 0; grp < g.groups; grp++) {
+      if (isBackupGroup(grp)) {
+        const start = grp * BLOCKS_PER_GROUP;
+        this.reserved.push([start, start + 1 + g.gdtBlocks]);
+      }
+    }
+    this.next = 0;
+    this.skipReserved();
+  }
+  private skipReserved(): void {
+    while (this.ri < this.reserved.length && this.next >= this.reserved[this.ri]![0]) {
+      const [s, e] = this.reserved[this.ri]!;
+      if (this.next < e) {
+        this.mark(s, e);
+        this.next = e;
+      } else this.mark(s, e);
+      this.ri++;
+    }
+  }
+  private mark(s: number, e: number): void {
+    const last = this.used[this.used.length - 1];
+    if (last && last[1] === s) last[1] = e;
+    else if (!last || last[1] < s) this.used.push([s, e]);
+  }
+  /** Blocks until the next reserved area. */
+  private room(): number {
+    return this.ri < this.reserved.length ? this.reserved[this.ri]![0] - this.next : Infinity;
+  }
+  /** `n` blocks as runs [start, length], broken only at reserved areas. */
+  take(n: number): [number, number][] {
+    const out: [number, number][] = [];
+    while (n > 0) {
+      this.skipReserved();
+      const len = Math.min(n, this.room());
+      if (len > 0) {
+        out.push([this.next, len]);
+        this.mark(this.next, this.next + len);
+        this.next += len;
+        n -= len;
+      } else this.skipToReservedEnd();
+    }
+    return out;
+  }
+  /** `n` contiguous blocks (inode tables). */
+  takeContiguous(n: number): number {
+    this.skipReserved();
+    while (this.room() < n) this.skipToReservedEnd();
+    return this.take(n)[0]![0];
+  }
+  private skipToReservedEnd(): void {
+    const [s, e] = this.reserved[this.ri]!;
+    this.mark(s, e);
+    this.next = e;
+    this.ri++;
+  }
+  finish(): void {
+    while (this.ri < this.reserved.length) {
+      const [s, e] = this.reserved[this.ri++]!;
+      this.mark(s, e);
+    }
+  }
+}
+
+/** Allocates everything; throws nothing on overflow — the caller compares `end` with the size. */
+export function allocate(g: Geometry, journal: InodeNeeds | null, needs: Iterable<InodeNeeds>): Allocation {
+  const c = new Cursor(g);
+  const blockBitmaps: number[] = [];
+  const inodeBitmaps: number[] = [];
+  const inodeTables: number[] = [];
+  for (let i = 0; i < g.groups; i++) blockBitmaps.push(c.take(1)[0]![0]);
+  for (let i = 0; i < g.groups; i++) inodeBitmaps.push(c.take(1)[0]![0]);
+  for (let i = 0; i < g.groups; i++) inodeTables.push(c.takeContiguous(g.itableBlocks));
+  const inodes = new Map<number, InodeAllocation>();
+  const place = (need: InodeNeeds): void => {
+    const xattrBlock = need.xattrBlock ? c.take(1)[0]![0] : 0;
+    const extents: Extent[] = [];
+    for (const run of need.runs) {
+      let logical = run.logical;
+      for (const [start, len] of c.take(run.count)) {
+        for (let off = 0; off < len; off += MAX_EXTENT_LEN) {
+          const l = Math.min(MAX_EXTENT_LEN, len - off);
+          const prev = extents[extents.length - 1];
+          if (prev && prev.logical + prev.length === logical && prev.physical + prev.length === start + off && prev.length + l <= MAX_EXTENT_LEN) {
+            prev.length += l;
+          } else extents.push({ logical, length: l, physical: start + off });
+          logical += l;
+        }
+      }
+    }
+    const treeBlocks = c.take(extentTreeBlocks(extents.length)).flatMap(([s, n]) => Array.from({ length: n }, (_, i) => s + i));
+    inodes.set(need.ino, { extents, treeBlocks, xattrBlock });
+  };
+  if (journal) place(journal);
+  for (const need of needs) place(need);
+  const end = c.next;
+  c.finish();
+  return { blockBitmaps, inodeBitmaps, inodeTables, inodes, used: c.used, end };
+}

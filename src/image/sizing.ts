@@ -1,0 +1,101 @@
+/**
+ * Chooses the filesystem size: the exact minimum for the tree plus headroom
+ * (`auto`), a fixed size that must fit (checked before anything is written), or
+ * nixpkgs' heuristics with an explicit inode count.
+ */
+import { DistrokitError } from '../../formats/errors.js';
+import { BLOCKS_PER_GROUP, BLOCK_SIZE, JOURNAL_INO } from '../../formats/ext4/constants.js';
+import { allocate, isBackupGroup, makeGeometry, type Allocation, type Geometry, type InodeNeeds } from './layout.js';
+import { defaultJournalBlocks, type Ext4Options } from './options.js';
+import type { PreparedInode } from './prepare.js';
+
+export interface SizedLayout {
+  geometry: Geometry;
+  allocation: Allocation;
+  journalBlocks: number;
+}
+
+/** Grows `blocks` so that a last group holding a superblock backup has room for it plus one block. */
+function fixLastGroup(blocks: number, descSize: number): number {
+  const last = blocks % BLOCKS_PER_GROUP;
+  if (last === 0) return blocks;
+  const grp = Math.floor(blocks / BLOCKS_PER_GROUP);
+  const gdt = Math.ceil(((grp + 1) * descSize) / BLOCK_SIZE);
+  const min = isBackupGroup(grp) ? 2 + gdt : 1;
+  return last < min ? blocks + (min - last) : blocks;
+}
+
+function needsOf(prepared: PreparedInode[]): InodeNeeds[] {
+  return prepared
+    .filter((p) => p.runs.length > 0 || p.blockXattrs.length > 0)
+    .map((p) => ({ ino: p.ino, runs: p.runs, xattrBlock: p.blockXattrs.length > 0 }));
+}
+
+function tryLayout(blocks: number, inodes: number, descSize: number, journal: boolean, needs: InodeNeeds[]): SizedLayout {
+  const geometry = makeGeometry(blocks, inodes, descSize);
+  const journalBlocks = journal ? defaultJournalBlocks(blocks) : 0;
+  const jneeds = journal ? { ino: JOURNAL_INO, runs: [{ logical: 0, count: journalBlocks }], xattrBlock: false } : null;
+  return { geometry, allocation: allocate(geometry, jneeds, needs), journalBlocks };
+}
+
+export function chooseLayout(prepared: PreparedInode[], maxIno: number, entries: number, apparentBlocks: number, o: Ext4Options): SizedLayout {
+  const descSize = o.bit64 === false ? 32 : 64;
+  const journal = o.journal !== false;
+  const needs = needsOf(prepared);
+  const pct = o.extraPercent ?? 0;
+  let inodes = Math.max(maxIno + (o.extraInodes ?? 0) + Math.ceil((maxIno * pct) / 100), o.inodes ?? 0);
+  let size = o.size ?? 'auto';
+  let extraBlocks = o.extraBlocks ?? 0;
+  if (o.sizeHeuristic === 'nixpkgs') {
+    // make-ext4-fs.nix: bytes = 2*4096*inodes + 4096*ceil(apparent blocks * 1.03), with inodes = entries.
+    inodes = Math.max(inodes, entries + 11);
+    size = 2 * 4096 * entries + 4096 * Math.ceil(apparentBlocks * 1.03);
+  } else if (o.sizeHeuristic === 'nixpkgs-current') {
+    // current nixpkgs: resize2fs -M (the minimum), then 16 MiB more.
+    extraBlocks += (16 << 20) / BLOCK_SIZE;
+  }
+  if (size !== 'auto') {
+    if (!Number.isSafeInteger(size) || size <= 0) throw new DistrokitError('EXT4_BAD_OPTION', `size ${size} is not a positive byte count`);
+    const blocks = Math.floor(size / BLOCK_SIZE);
+    if (o.inodes === undefined && o.sizeHeuristic !== 'nixpkgs') inodes = Math.max(inodes, Math.floor(size / 16384));
+    let layout: SizedLayout;
+    try {
+      layout = tryLayout(blocks, inodes, descSize, journal, needs);
+    } catch (err) {
+      throw DistrokitError.wrap(err, 'EXT4_TOO_SMALL', {});
+    }
+    const lastGroupOk = fixLastGroup(blocks, descSize) === blocks;
+    if (layout.allocation.end > blocks || !lastGroupOk) {
+      const need = fixLastGroup(Math.max(layout.allocation.end, blocks), descSize);
+      throw new DistrokitError(
+        'EXT4_TOO_SMALL',
+        `the tree needs at least ${need * BLOCK_SIZE} bytes, ${(need - blocks) * BLOCK_SIZE} more than the ${blocks * BLOCK_SIZE} given`,
+        { need: need * BLOCK_SIZE, given: blocks * BLOCK_SIZE },
+      );
+    }
+    return layout;
+  }
+  // auto: grow until the allocation fits (more blocks mean more groups, hence more metadata).
+  let blocks = fixLastGroup(Math.max(64, needs.reduce((n, x) => n + x.runs.reduce((m, r) => m + r.count, 0), 0)), descSize);
+  for (let round = 0; round < 64; round++) {
+    const minGroups = Math.ceil(inodes / (BLOCK_SIZE * 8));
+    blocks = fixLastGroup(Math.max(blocks, (minGroups - 1) * BLOCKS_PER_GROUP + 1), descSize);
+    const layout = tryLayout(blocks, inodes, descSize, journal, needs);
+    const end = layout.allocation.end;
+    const want = fixLastGroup(end + extraBlocks + Math.ceil((end * pct) / 100), descSize);
+    if (want <= blocks) return want === blocks ? layout : tryLayoutExact(want, inodes, descSize, journal, needs, layout);
+    blocks = want;
+  }
+  throw new DistrokitError('EXT4_INTERNAL', 'sizing did not converge');
+}
+
+/** Shrinking to `want` may change the group count; keep the larger layout if the smaller one no longer fits. */
+function tryLayoutExact(want: number, inodes: number, descSize: number, journal: boolean, needs: InodeNeeds[], fallback: SizedLayout): SizedLayout {
+  let layout: SizedLayout;
+  try {
+    layout = tryLayout(want, inodes, descSize, journal, needs);
+  } catch {
+    return fallback; // fewer groups could not hold the inodes
+  }
+  return layout.allocation.end <= want ? layout : fallback;
+}
