@@ -11,4 +11,7 @@ export default function setup(): void {
   execFileSync('bash', ['fixtures/gen/initrd-packages.sh'], { stdio: 'inherit' });
   // RPM repositories (issue 3): rpmbuild + createrepo_c, cached by content hash.
   buildTestRepo();
+  // issue 4 (package archives): the real .debs of the common Debian closure
+  execFileSync('bash', ['fixtures/gen/debian-debs.sh'], { stdio: 'inherit' });
+  execFileSync('bash', ['fixtures/gen/rpms.sh'], { stdio: 'inherit' });
 }

@@ -122,7 +122,18 @@ export async function* decompressGzip(source: ByteSource, options: DecompressOpt
   const feed = (async () => {
     try {
       for await (const chunk of iterateBytes(source)) {
-        if (!input.write(chunk)) await new Promise<void>((resolve) => input.once('drain', resolve));
+        if (input.destroyed) return;
+        // Also wake on 'close': a consumer that stops early destroys the input, and 'drain' never comes.
+        if (!input.write(chunk))
+          await new Promise<void>((resolve) => {
+            const wake = () => {
+              input.off('drain', wake);
+              input.off('close', wake);
+              resolve();
+            };
+            input.on('drain', wake);
+            input.on('close', wake);
+          });
       }
       input.end();
     } catch (err) {

@@ -8,6 +8,8 @@ const GROUPS: Record<string, { summary: string; load: () => Promise<{ run: Comma
   initrd: { summary: 'reproducible initrds (cpio newc) and kernel-module closures', load: () => import('./initrd.js') },
   ext4: { summary: 'build ext4 filesystem images natively', load: () => import('./ext4.js') },
   rpm: { summary: 'RPM repositories: closures, version comparison', load: () => import('./rpm.js') },
+  archive: { summary: 'list and extract .deb, .rpm, tar, cpio and ar archives', load: () => import('./archive.js') },
+  tree: { summary: 'lay packages into one filesystem tree', load: () => import('./tree.js') },
 };
 
 const HELP = `distrokit — build Linux distribution images from first principles

@@ -22,3 +22,16 @@ export const initrdCache = {
   fullRoot: join(CACHE_DIR, 'initrd', 'full'),
   busyboxRoot: join(CACHE_DIR, 'initrd', 'busybox'),
 };
+
+/** The real .debs of the common Debian closure, cached by fixtures/gen/debian-debs.sh. */
+export const debsCache = {
+  dir: join(CACHE_DIR, 'debs'),
+  pool: join(CACHE_DIR, 'debs', 'pool'),
+  repacked: join(CACHE_DIR, 'debs', 'repacked'),
+};
+
+/** RPMs built with rpmbuild (gzip/xz/zstd payloads) and converted by alien, cached by fixtures/gen/rpms.sh. */
+export const rpmsCache = {
+  built: join(CACHE_DIR, 'rpms', 'built'),
+  alien: join(CACHE_DIR, 'rpms', 'alien'),
+};

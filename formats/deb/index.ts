@@ -1,0 +1,2 @@
+export { readDeb, type DebArchive, type DebControl, type DebReaderOptions } from './reader.js';
+export { parseControlFields, controlField, type ControlField } from './control.js';

@@ -1,0 +1,98 @@
+/** RPM tag numbers and data types (rpm's lib/rpmtag.h), the ones a user of distrokit needs. */
+
+export const RPM_TYPE = {
+  NULL: 0,
+  CHAR: 1,
+  INT8: 2,
+  INT16: 3,
+  INT32: 4,
+  INT64: 5,
+  STRING: 6,
+  BIN: 7,
+  STRING_ARRAY: 8,
+  I18NSTRING: 9,
+} as const;
+
+export const TAG = {
+  // Header-region and signature tags
+  HEADERSIGNATURES: 62,
+  HEADERIMMUTABLE: 63,
+  HEADERI18NTABLE: 100,
+  SIG_RSA: 268,
+  SIG_SHA1: 269,
+  SIG_SHA256: 273,
+  SIG_SIZE: 1000,
+  SIG_MD5: 1004,
+  SIG_PAYLOADSIZE: 1007,
+  // Main header
+  NAME: 1000,
+  VERSION: 1001,
+  RELEASE: 1002,
+  EPOCH: 1003,
+  SUMMARY: 1004,
+  DESCRIPTION: 1005,
+  BUILDTIME: 1006,
+  BUILDHOST: 1007,
+  SIZE: 1009,
+  VENDOR: 1011,
+  LICENSE: 1014,
+  PACKAGER: 1015,
+  GROUP: 1016,
+  URL: 1020,
+  OS: 1021,
+  ARCH: 1022,
+  PREIN: 1023,
+  POSTIN: 1024,
+  PREUN: 1025,
+  POSTUN: 1026,
+  OLDFILENAMES: 1027,
+  FILESIZES: 1028,
+  FILEMODES: 1030,
+  FILERDEVS: 1033,
+  FILEMTIMES: 1034,
+  FILEDIGESTS: 1035,
+  FILELINKTOS: 1036,
+  FILEFLAGS: 1037,
+  FILEUSERNAME: 1039,
+  FILEGROUPNAME: 1040,
+  SOURCERPM: 1044,
+  PROVIDENAME: 1047,
+  REQUIREFLAGS: 1048,
+  REQUIRENAME: 1049,
+  REQUIREVERSION: 1050,
+  CONFLICTFLAGS: 1053,
+  CONFLICTNAME: 1054,
+  CONFLICTVERSION: 1055,
+  RPMVERSION: 1064,
+  PREINPROG: 1085,
+  POSTINPROG: 1086,
+  PREUNPROG: 1087,
+  POSTUNPROG: 1088,
+  OBSOLETENAME: 1090,
+  FILEDEVICES: 1095,
+  FILEINODES: 1096,
+  FILELANGS: 1097,
+  PROVIDEFLAGS: 1112,
+  PROVIDEVERSION: 1113,
+  OBSOLETEFLAGS: 1114,
+  OBSOLETEVERSION: 1115,
+  DIRINDEXES: 1116,
+  BASENAMES: 1117,
+  DIRNAMES: 1118,
+  PAYLOADFORMAT: 1124,
+  PAYLOADCOMPRESSOR: 1125,
+  PAYLOADFLAGS: 1126,
+  LONGFILESIZES: 5008,
+  LONGSIZE: 5009,
+  FILECAPS: 5010,
+  FILEDIGESTALGO: 5011,
+} as const;
+
+/** Dependency sense flags (rpmds.h): the comparison of a versioned dependency. */
+export const RPMSENSE = { LESS: 0x02, GREATER: 0x04, EQUAL: 0x08 } as const;
+
+/** File flags (rpmfiles.h). */
+export const RPMFILE = { CONFIG: 1 << 0, DOC: 1 << 1, MISSINGOK: 1 << 3, NOREPLACE: 1 << 4, GHOST: 1 << 6, LICENSE: 1 << 7, README: 1 << 8 } as const;
+
+/** Digest algorithms of FILEDIGESTALGO (PGP hash algorithm ids); absent means MD5. */
+export const DIGEST_ALGO: Record<number, string> = { 1: 'md5', 2: 'sha1', 8: 'sha256', 9: 'sha384', 10: 'sha512', 11: 'sha224' };
