@@ -56,6 +56,12 @@ export class Progress {
   }
 }
 
+/** Writes to stdout with backpressure; a closed pipe (`… | head`) ends the program quietly, as Unix tools do. */
 export async function writeStdout(text: string): Promise<void> {
   if (!process.stdout.write(text)) await new Promise<void>((resolve) => process.stdout.once('drain', resolve));
 }
+
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});

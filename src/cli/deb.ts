@@ -16,6 +16,7 @@ const HELP = `Usage: distrokit deb <command> [options]
 Commands:
   closure            resolve the dependency closure of packages into install groups
   compare-versions   compare two versions like 'dpkg --compare-versions'
+  info FILE.deb      control fields of a .deb (like dpkg-deb -f) [--json]
 
 distrokit deb closure --index FILE [--index FILE]… [options] PKG…
   --index FILE         a Packages index (plain, gz, bz2, xz, zst or lz4; detected by content)
@@ -49,6 +50,8 @@ export async function run(args: string[]): Promise<number> {
       return closureCommand(rest);
     case 'compare-versions':
       return compareVersionsCommand(rest);
+    case 'info':
+      return (await import('./package-info.js')).runDebInfo(rest);
     case undefined:
     case '--help':
     case '-h':

@@ -11,6 +11,7 @@ const HELP = `distrokit rpm — RPM repositories
 Usage:
   distrokit rpm closure --repo DIR_OR_URL [--repo …] [options] PKG…
   distrokit rpm compare-versions A B
+  distrokit rpm info FILE.rpm [--json]     header fields of an .rpm (like rpm -qp --qf)
 
 closure: the packages to install for PKG… (names, name.arch, or anything
 provided: virtual names, file paths), chosen like dnf/libsolv: repository
@@ -48,6 +49,7 @@ export async function run(args: string[]): Promise<number> {
   }
   if (command === 'closure') return closure(rest);
   if (command === 'compare-versions') return compareVersions(rest);
+  if (command === 'info') return (await import('./package-info.js')).runRpmInfo(rest);
   throw new UsageError(`unknown rpm command '${command}'`);
 }
 
