@@ -2,16 +2,27 @@
 import { parseArgs } from 'node:util';
 import { writeExt4 } from '../image/write.js';
 import type { Ext4Options } from '../image/options.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { treeFromDirectory } from '../tree/from-dir.js';
+import { SpoolStore } from '../tree/content-store.js';
+import { addMergedUsr, addPackageToTree } from '../tree/packages.js';
+import { Tree } from '../tree/tree.js';
+import type { DirNode } from '../tree/types.js';
 import { EXIT_OK, EXIT_USAGE, Progress, UsageError, parseUsage, writeStdout } from './common.js';
 
 const HELP = `distrokit ext4 — build ext4 filesystem images natively (no mke2fs, no root, no loop mounts)
 
-Usage: distrokit ext4 build --out IMG --from DIR [options]
+Usage: distrokit ext4 build --out IMG (--from DIR | --from-tar FILE | --from-deb FILE… | --from-rpm FILE…) [options]
 
 Options:
   --out IMG               image to write (written to IMG.tmp-PID, renamed when complete)
   --from DIR              host directory to copy (owners, modes, times with ns, xattrs)
+  --from-tar FILE         a tar archive (any compression; pax xattrs kept)
+  --from-deb FILE         a .deb's data (repeatable: laid in order, later packages win)
+  --from-rpm FILE         an .rpm's payload (repeatable)
+  --merged-usr            with --from-rpm/--from-deb: /bin, /sbin, /lib, /lib64 link into /usr
   --size auto|BYTES       'auto' (default): the exact minimum plus headroom; BYTES (K/M/G suffix ok)
                           fails before writing if the tree does not fit
   --size-heuristic H      'nixpkgs' (make-ext4-fs.nix formula) or 'nixpkgs-current' (minimum + 16 MiB)
@@ -59,12 +70,16 @@ export async function run(args: string[]): Promise<number> {
     return command ? EXIT_OK : EXIT_USAGE;
   }
   if (command !== 'build') throw new UsageError(`unknown ext4 command '${command}'`);
-  const { values: v } = parseUsage(() =>
+  const { values: v, positionals } = parseUsage(() =>
     parseArgs({
       args: rest,
       options: {
         out: { type: 'string' },
         from: { type: 'string' },
+        'from-tar': { type: 'string' },
+        'from-deb': { type: 'string', multiple: true },
+        'from-rpm': { type: 'string', multiple: true },
+        'merged-usr': { type: 'boolean' },
         size: { type: 'string' },
         'size-heuristic': { type: 'string' },
         'extra-blocks': { type: 'string' },
@@ -86,7 +101,8 @@ export async function run(args: string[]): Promise<number> {
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
-      allowPositionals: false,
+      // `--from-deb A.deb B.deb …`: the files after the first one come as positionals.
+      allowPositionals: true,
     }),
   );
   if (v.help) {
@@ -94,7 +110,13 @@ export async function run(args: string[]): Promise<number> {
     return EXIT_OK;
   }
   if (!v.out) throw new UsageError('ext4 build needs --out IMG');
-  if (!v.from) throw new UsageError('ext4 build needs --from DIR');
+  if (positionals.length > 0) {
+    if (v['from-deb']) v['from-deb'].push(...positionals);
+    else if (v['from-rpm']) v['from-rpm'].push(...positionals);
+    else throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  }
+  const sources = [v.from, v['from-tar'], v['from-deb'], v['from-rpm']].filter((x) => x !== undefined).length;
+  if (sources !== 1) throw new UsageError('ext4 build needs exactly one of --from DIR, --from-tar FILE, --from-deb FILE…, --from-rpm FILE…');
   const o: Ext4Options = {
     size: v.size === undefined || v.size === 'auto' ? 'auto' : parseBytes(v.size, '--size'),
     extraBlocks: parseCount(v['extra-blocks'], '--extra-blocks'),
@@ -127,9 +149,23 @@ export async function run(args: string[]): Promise<number> {
   }
   const progress = new Progress({ quiet: v.quiet, json: v.json });
   o.onProgress = (phase, done, total) => progress.update(`ext4: ${phase} ${done}/${total}`);
-  progress.update(`ext4: reading ${v.from}`, true);
-  const tree = await treeFromDirectory(v.from, { xattrs: v['no-xattrs'] ? false : 'auto' });
-  const summary = await writeExt4(tree, v.out, o);
+  // Archive contents are spooled here until the image is written.
+  const spoolDir = mkdtempSync(join(tmpdir(), 'distrokit-ext4-'));
+  const store = new SpoolStore({ dir: spoolDir });
+  let summary;
+  try {
+    let tree: DirNode;
+    if (v.from !== undefined) {
+      progress.update(`ext4: reading ${v.from}`, true);
+      tree = await treeFromDirectory(v.from, { xattrs: v['no-xattrs'] ? false : 'auto' });
+    } else {
+      tree = await treeFromArchives([v['from-tar'] ?? [], v['from-deb'] ?? [], v['from-rpm'] ?? []].flat(), store, v['merged-usr'] === true, progress);
+    }
+    summary = await writeExt4(tree, v.out, o);
+  } finally {
+    await store.close();
+    rmSync(spoolDir, { recursive: true, force: true });
+  }
   progress.done();
   if (v.json) {
     await writeStdout(`${JSON.stringify({ out: v.out, ...summary })}\n`);
@@ -143,3 +179,16 @@ export async function run(args: string[]): Promise<number> {
   return EXIT_OK;
 }
 
+
+/** Lays archives (a tar, or packages in order) into one tree; file contents are spooled to disk, not held in memory. */
+async function treeFromArchives(files: string[], store: SpoolStore, mergedUsr: boolean, progress: Progress): Promise<DirNode> {
+  const tree = new Tree();
+  if (mergedUsr) addMergedUsr(tree);
+  for (const file of files) {
+    progress.update(`ext4: reading ${file}`, true);
+    await addPackageToTree(tree, file, { store });
+  }
+  // Spooled contents are buffered: flush before the writer reads them back.
+  await store.flush();
+  return tree.root;
+}
