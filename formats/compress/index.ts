@@ -4,7 +4,7 @@
  * DistrokitError; output is never silently short.
  */
 import { PassThrough } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, type ZlibOptions } from 'node:zlib';
 import { type ByteSource, concatBytes, iterateBytes } from '../bytes.js';
 import { DistrokitError } from '../errors.js';
 import { decompressLz4 } from './lz4.js';
@@ -115,7 +115,9 @@ function decoderFor(compression: Compression): Decoder {
 
 /** gzip through node:zlib: it checks the CRC and length, and handles multi-member files. */
 export async function* decompressGzip(source: ByteSource, options: DecompressOptions = {}): AsyncGenerator<Uint8Array> {
-  const gunzip = createGunzip({ chunkSize: 256 * 1024 });
+  // A deep readable buffer lets zlib (on the thread pool) run ahead of a consumer that parses what it gets
+  // (the option reaches the Transform; @types/node does not list it).
+  const gunzip = createGunzip({ chunkSize: 256 * 1024, readableHighWaterMark: 4 << 20 } as ZlibOptions);
   const input = new PassThrough();
   input.pipe(gunzip);
   let feedError: unknown;
