@@ -6,6 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { DistrokitError } from '../../formats/errors.js';
 import { CLOSURE_FIELDS, type DebPackage, parsePackagesBatches } from './packages.js';
+import { providesOf, scanPackagesBatches } from './scan.js';
 import { type Dependency, parseRelations, type RelationList } from './relation.js';
 import { compareParsedVersions, type DebVersion, parseVersion, satisfiesOp } from './version.js';
 
@@ -30,7 +31,11 @@ export interface IndexInput {
 export interface RepositoryOptions {
   /** Native architecture (default amd64); packages of other architectures except 'all' are ignored. */
   arch?: string;
-  /** Keep every field of each stanza (default: only CLOSURE_FIELDS, which makes loading faster). */
+  /**
+   * Parse every field of every stanza while reading (default: a fast scan that
+   * takes name, version, architecture and Provides, and parses a stanza's other
+   * fields when first used; see scan.ts).
+   */
   allFields?: boolean;
 }
 
@@ -66,7 +71,9 @@ export class DebRepository {
     this.indexes.push(input);
     const file = input.name ?? input.path;
     const source = input.data ?? createReadStream(input.path!, { highWaterMark: 256 * 1024 });
-    for await (const batch of parsePackagesBatches(source, { file, index, keep: this.keep })) for (const pkg of batch) this.add(pkg);
+    // The fast scan by default; `allFields` asks for every field of every stanza parsed up front.
+    const batches = this.keep ? scanPackagesBatches(source, { file, index }) : parsePackagesBatches(source, { file, index });
+    for await (const batch of batches) for (const pkg of batch) this.add(pkg);
   }
 
   /** Adds one package; the highest version of a name wins, whatever the order of reading. */
@@ -82,7 +89,7 @@ export class DebRepository {
       if (this.compare(pkg, old) <= 0) return;
     }
     if (old) this.providing.delete(old);
-    if (pkg.fields.has('provides')) this.providing.add(pkg);
+    if (providesOf(pkg) !== undefined) this.providing.add(pkg);
     this.candidates.set(pkg.name, pkg);
     if (this.providerIndex) {
       this.providerIndex = null;
@@ -123,7 +130,7 @@ export class DebRepository {
     if (!cache) this.relationCache.set(pkg, (cache = new Map()));
     let list = cache.get(field);
     if (!list) {
-      const text = pkg.fields.get(field);
+      const text = field === 'provides' ? providesOf(pkg) : pkg.fields.get(field);
       list = text ? parseRelations(text, { file: pkg.origin.file, line: pkg.origin.line, entry: pkg.name, field }) : [];
       cache.set(field, list);
     }
