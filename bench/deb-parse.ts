@@ -1,7 +1,10 @@
 /**
  * Parsing the 50 MB bookworm main Packages: distrokit's parser against
  * libsolv's (`deb2solv -r < Packages > /dev/null`, package libsolv-tools),
- * each as a whole process, in one run. Run after `npm run build`:
+ * each as a whole process, in one run. Three variants: every field of every
+ * stanza, the fields a closure uses, and the fast scan the repository model
+ * uses (name/version/architecture/Provides; the rest parsed on first use).
+ * Run after `npm run build`:
  *   node dist/bench/deb-parse.js [Packages] [runs]
  */
 import { createReadStream } from 'node:fs';
@@ -9,17 +12,20 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CLOSURE_FIELDS, parsePackagesBatches } from '../src/deb/packages.js';
+import { scanPackagesBatches } from '../src/deb/scan.js';
 import { machineLine, measure, which } from './lib.js';
 
-async function child(file: string, keep: 'all' | 'closure'): Promise<void> {
+async function child(file: string, mode: 'all' | 'closure' | 'scan'): Promise<void> {
   let n = 0;
-  const opts = { file, keep: keep === 'closure' ? CLOSURE_FIELDS : undefined };
-  for await (const batch of parsePackagesBatches(createReadStream(file, { highWaterMark: 256 * 1024 }), opts)) n += batch.length;
+  const input = createReadStream(file, { highWaterMark: 256 * 1024 });
+  const batches =
+    mode === 'scan' ? scanPackagesBatches(input, { file }) : parsePackagesBatches(input, { file, keep: mode === 'closure' ? CLOSURE_FIELDS : undefined });
+  for await (const batch of batches) n += batch.length;
   if (n === 0) throw new Error('no packages');
 }
 
 async function main(): Promise<void> {
-  if (process.argv[2] === '--child') return child(process.argv[3]!, process.argv[4] as 'all' | 'closure');
+  if (process.argv[2] === '--child') return child(process.argv[3]!, process.argv[4] as 'all' | 'closure' | 'scan');
   const file = process.argv[2] ?? join(homedir(), '.cache/distrokit/debian/main_Packages');
   const runs = Number(process.argv[3] ?? 5);
   const self = fileURLToPath(import.meta.url);
@@ -29,6 +35,7 @@ async function main(): Promise<void> {
   rows.push(['libsolv deb2solv -r', measure(['deb2solv', '-r'], runs, { stdin: file })]);
   rows.push(['distrokit parsePackages (closure fields)', measure([process.execPath, self, '--child', file, 'closure'], runs)]);
   rows.push(['distrokit parsePackages (all fields)', measure([process.execPath, self, '--child', file, 'all'], runs)]);
+  rows.push(['distrokit scanPackages (repository load)', measure([process.execPath, self, '--child', file, 'scan'], runs)]);
   const base = rows[0]![1].seconds;
   for (const [name, t] of rows) console.log(`${name.padEnd(42)} ${t.seconds.toFixed(2)} s  ${t.maxRssMB.toFixed(0)} MB  ×${(base / t.seconds).toFixed(2)} vs deb2solv`);
 }

@@ -91,7 +91,18 @@ export function providesOf(pkg: DebPackage): string | undefined {
  * malformed lines (no colon, empty field name), so that the generic parser
  * reports them with their position even in stanzas nobody reads.
  */
-const UNUSUAL = /\r|\n#|^#|\n[ \t]+\n|\n\n\n|(?:^|\n)(?::|[^ \t\n:#][^\n:]*(?:\n|$))/;
+// Every alternative starts at a '\n' so that the regex engine can skip ahead to
+// newlines; the first line and CR are checked separately (much faster than /^|\n/).
+const UNUSUAL_LINE = /\n(?:#|[ \t]+\n|\n\n|:|[^ \t\n:#][^\n:]*(?:\n|$))/;
+
+function unusual(text: string): boolean {
+  const first = text.charCodeAt(0);
+  if (first === 35 || first === 58) return true; // '#' or ':'
+  const nl = text.indexOf('\n');
+  const colon = text.indexOf(':');
+  if (colon < 0 || (nl >= 0 && colon > nl)) return true; // first line has no colon
+  return text.includes('\r') || UNUSUAL_LINE.test(text);
+}
 
 /** The one-line value after `marker` ('\nField: ') in a stanza; undefined if absent or folded. */
 function valueOf(stanza: string, marker: string): string | undefined {
@@ -114,7 +125,7 @@ interface ScanState {
 
 /** Scans one chunk of whole stanzas (text ends where a stanza ends). */
 function scanChunk(text: string, latin1: boolean, state: ScanState, out: DebPackage[]): void {
-  if (UNUSUAL.test(text)) return genericChunk(text, latin1, state, out);
+  if (unusual(text)) return genericChunk(text, latin1, state, out);
   let pos = 0;
   let line = state.line;
   const n = text.length;
