@@ -1,6 +1,8 @@
 /** `distrokit initrd …`: build reproducible initrds and kernel-module closures. */
 import { createWriteStream } from 'node:fs';
-import { readFile, rename, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
@@ -9,6 +11,10 @@ import { INITRD_COMPRESSIONS, type InitrdCompression, buildInitrd } from '../ini
 import { treeFromHostDir } from '../initrd/host-dir.js';
 import { computeModuleClosure, insmodList, writeModuleClosure } from '../initrd/modules.js';
 import { treeFromSpec } from '../initrd/spec.js';
+import { SpoolStore } from '../tree/content-store.js';
+import { addPackageToTree } from '../tree/packages.js';
+import { Tree } from '../tree/tree.js';
+import type { DirNode } from '../tree/types.js';
 import { EXIT_OK, EXIT_USAGE, UsageError, parseUsage, writeStdout } from './common.js';
 
 const HELP = `distrokit initrd — reproducible initramfs archives and kernel-module closures
@@ -26,7 +32,7 @@ distrokit initrd build --out FILE (--from DIR | --spec FILE) [options]
   --align N                  align file data to N bytes like gen_init_cpio -a
   --json                     print {"out", "bytes", "sha256"} on stdout
 
-distrokit initrd modules --kernel DIR --modules m1,m2 [--out DIR] [--version V] [--json]
+distrokit initrd modules --kernel DIR_OR_DEB --modules m1,m2 [--out DIR] [--version V] [--json]
   DIR is lib/modules/VERSION or a root containing it (an unpacked linux-image .deb).
   --out writes lib/modules/VERSION/… and insmod-list there.
 
@@ -141,14 +147,27 @@ async function modules(args: string[]): Promise<number> {
     process.stdout.write(HELP);
     return EXIT_OK;
   }
-  if (!values.kernel) throw new UsageError('modules needs --kernel DIR');
+  if (!values.kernel) throw new UsageError("modules needs --kernel DIR_OR_DEB (an unpacked kernel or a linux-image .deb)");
   if (!values.modules) throw new UsageError('modules needs --modules m1,m2');
-  if (values.kernel.endsWith('.deb')) {
-    throw new DistrokitError('INITRD_DEB_UNSUPPORTED', 'reading a .deb directly needs the native .deb reader; unpack it (dpkg-deb -x) and pass the directory', { file: values.kernel });
-  }
   const roots = values.modules.split(',').map((s) => s.trim()).filter(Boolean);
-  const closure = await computeModuleClosure(values.kernel, roots, { version: values.version });
-  if (values.out) await writeModuleClosure(closure, values.out);
+  // A Debian linux-image package is read natively into a tree (contents spooled to a temporary file).
+  const spoolDir = values.kernel.endsWith('.deb') ? await mkdtemp(join(tmpdir(), 'distrokit-kernel-')) : undefined;
+  const store = spoolDir ? new SpoolStore({ dir: spoolDir }) : undefined;
+  let closure;
+  try {
+    let kernel: string | DirNode = values.kernel;
+    if (store) {
+      const tree = new Tree();
+      await addPackageToTree(tree, values.kernel, { store });
+      await store.flush();
+      kernel = tree.root;
+    }
+    closure = await computeModuleClosure(kernel, roots, { version: values.version });
+    if (values.out) await writeModuleClosure(closure, values.out);
+  } finally {
+    await store?.close();
+    if (spoolDir) await rm(spoolDir, { recursive: true, force: true });
+  }
   if (values.json) {
     await writeStdout(`${JSON.stringify({ version: closure.version, modules: closure.modules, builtin: closure.builtin, firmware: closure.firmware }, null, 2)}\n`);
   } else {

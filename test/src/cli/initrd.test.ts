@@ -67,4 +67,15 @@ describe('distrokit initrd', () => {
     expect(closure.builtin).toEqual(['ext4']);
     expect(readFileSync(join(out, 'insmod-list'), 'utf8').trim().split('\n')).toHaveLength(3);
   });
+
+  it('modules --kernel X.deb reads the linux-image package natively: same closure and module files as its unpacked tree', async () => {
+    const args = ['--modules', 'virtio_pci,virtio_blk,virtio_net,ext4', '--json'];
+    const fromDir = await capture(['modules', '--kernel', initrdCache.cloudRoot, '--out', join(work, 'mods-dir'), ...args]);
+    const fromDeb = await capture(['modules', '--kernel', `${initrdCache.dir}/cloud.deb`, '--out', join(work, 'mods-deb'), ...args]);
+    expect(fromDeb.code).toBe(0);
+    expect(JSON.parse(fromDeb.stdout)).toEqual(JSON.parse(fromDir.stdout));
+    const list = readFileSync(join(work, 'mods-deb', 'insmod-list'), 'utf8').trim().split('\n');
+    expect(list.length).toBeGreaterThan(5);
+    for (const path of list) expect(sha(readFileSync(join(work, 'mods-deb', path)))).toBe(sha(readFileSync(join(work, 'mods-dir', path))));
+  });
 });
