@@ -14,7 +14,7 @@ import { cpus } from 'node:os';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { buildInitrd } from '../src/initrd/build.js';
-import { treeFromHostDir } from '../src/initrd/host-dir.js';
+import { treeFromDirectory } from '../src/tree/from-dir.js';
 
 const dir = process.argv[2] ?? '/usr/include';
 const rounds = Number(process.argv[3] ?? 3);
@@ -22,7 +22,7 @@ const out = '/tmp/distrokit-bench-initrd';
 
 async function ours(): Promise<number> {
   const t = performance.now();
-  const tree = await treeFromHostDir(dir);
+  const tree = await treeFromDirectory(dir, { xattrs: false });
   await pipeline(Readable.from(buildInitrd(tree, { compression: 'gzip', level: 9, mtime: 1 })), createWriteStream(`${out}.ours`));
   return performance.now() - t;
 }

@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { DistrokitError } from '../../formats/errors.js';
 import { INITRD_COMPRESSIONS, type InitrdCompression, buildInitrd } from '../initrd/build.js';
-import { treeFromHostDir } from '../initrd/host-dir.js';
+import { treeFromDirectory } from '../tree/from-dir.js';
 import { computeModuleClosure, insmodList, writeModuleClosure } from '../initrd/modules.js';
 import { treeFromSpec } from '../initrd/spec.js';
 import { SpoolStore } from '../tree/content-store.js';
@@ -91,7 +91,7 @@ async function build(args: string[]): Promise<number> {
   if (epochText !== undefined && !/^\d+$/.test(epochText)) throw new UsageError('--source-date-epoch must be a non-negative integer');
   if (!/^\d+$/.test(values.align)) throw new UsageError('--align must be a number');
 
-  const tree = values.from ? await treeFromHostDir(values.from) : await treeFromSpec(await readFile(values.spec!, 'utf8'), values.spec!);
+  const tree = values.from ? await treeFromDirectory(values.from, { xattrs: false }) : await treeFromSpec(await readFile(values.spec!, 'utf8'), values.spec!);
   const prepend = await Promise.all(values.prepend.map((p) => readFile(p).catch((err: unknown) => {
     throw DistrokitError.wrap(err, 'INITRD_PREPEND_UNREADABLE', { file: p });
   })));

@@ -3,7 +3,7 @@ export * from '../../formats/cpio/writer.js';
 export * from './tree-to-cpio.js';
 export * from './build.js';
 export * from './spec.js';
-export * from './host-dir.js';
+export { treeFromDirectory } from '../tree/from-dir.js';
 export { compressLz4Legacy, compressLz4Block } from './lz4-legacy.js';
 export * from './module-tree.js';
 export * from './modules.js';

@@ -54,7 +54,7 @@ describe('distrokit initrd', () => {
     await expect(run(['build', '--out', join(work, 'x')])).rejects.toThrow(/exactly one of --from/);
     await expect(run(['build', '--from', join(work, 'root'), '--out', join(work, 'z.img'), '--compress', 'xz'])).rejects.toMatchObject({ code: 'INITRD_UNSUPPORTED_COMPRESSION' });
     expect(existsSync(join(work, 'z.img'))).toBe(false);
-    await expect(run(['build', '--from', join(work, 'nope'), '--out', join(work, 'n.img')])).rejects.toMatchObject({ code: 'HOST_DIR_UNREADABLE' });
+    await expect(run(['build', '--from', join(work, 'nope'), '--out', join(work, 'n.img')])).rejects.toMatchObject({ code: 'TREE_UNREADABLE' });
     expect(existsSync(join(work, 'n.img'))).toBe(false);
   });
 

@@ -2,7 +2,7 @@ import { execFileSync, execSync } from 'node:child_process';
 import { lstatSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildInitrd, treeFromHostDir, treeFromSpec } from '../../../src/initrd/index.js';
+import { buildInitrd, treeFromDirectory, treeFromSpec } from '../../../src/initrd/index.js';
 import { decompressToBuffer } from '../../../formats/compress/index.js';
 import { chunked } from '../../../formats/bytes.js';
 import type { DirNode } from '../../../src/tree/types.js';
@@ -17,7 +17,7 @@ beforeAll(async () => {
   src = join(work, 'src');
   mkdirSync(src);
   makeSampleTree(src);
-  tree = await treeFromHostDir(src);
+  tree = await treeFromDirectory(src, { xattrs: false });
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -49,14 +49,14 @@ describe('tree → newc initrd', () => {
     execFileSync('cp', ['-a', src, norm]);
     execSync(`find . -exec touch -h -d @1 {} + && chown -hR 0:0 .`, { cwd: norm });
     const gnu = execSync(`find . -mindepth 1 -printf '%P\\0' | LC_ALL=C sort -z | cpio -o -H newc --reproducible --null --quiet`, { cwd: norm, maxBuffer: 1 << 26 });
-    const ours = await toBuffer(buildInitrd(await treeFromHostDir(norm), { compression: 'none', mtime: 1 }));
+    const ours = await toBuffer(buildInitrd(await treeFromDirectory(norm, { xattrs: false }), { compression: 'none', mtime: 1 }));
     expect(ours.length).toBe(gnu.length);
     expect(sha(ours)).toBe(sha(gnu));
   });
 
   it('is deterministic and honours SOURCE_DATE_EPOCH', async () => {
     const a = await toBuffer(buildInitrd(tree));
-    const b = await toBuffer(buildInitrd(await treeFromHostDir(src)));
+    const b = await toBuffer(buildInitrd(await treeFromDirectory(src, { xattrs: false })));
     expect(sha(a)).toBe(sha(b));
     const old = process.env.SOURCE_DATE_EPOCH;
     process.env.SOURCE_DATE_EPOCH = '1700000000';
