@@ -167,3 +167,34 @@ export class ByteCursor {
     );
   }
 }
+
+/** Where to cut a chunk: data before `end` is complete; reading resumes at `next` (so a separator can be dropped). */
+export interface Cut {
+  end: number;
+  next: number;
+}
+
+/**
+ * Re-chunks a stream so that each piece ends at a boundary `findLast` finds in
+ * a chunk (the last newline, the last blank line…); what follows the boundary
+ * is carried into the next piece. The final piece is the remainder after the
+ * last boundary (`final: true`, possibly empty). Cutting at an ASCII byte never
+ * splits a UTF-8 character.
+ */
+export async function* cutAtBoundaries(source: ByteSource, findLast: (chunk: Uint8Array) => Cut | null): AsyncGenerator<{ bytes: Uint8Array; final: boolean }> {
+  let carry: Uint8Array[] = [];
+  let carried = 0;
+  for await (const chunk of iterateBytes(source)) {
+    const cut = findLast(chunk);
+    if (!cut) {
+      carry.push(chunk);
+      carried += chunk.byteLength;
+      continue;
+    }
+    const head = carried ? concatBytes([...carry, chunk.subarray(0, cut.end)], carried + cut.end) : chunk.subarray(0, cut.end);
+    carry = cut.next < chunk.byteLength ? [chunk.subarray(cut.next)] : [];
+    carried = Math.max(0, chunk.byteLength - cut.next);
+    yield { bytes: head, final: false };
+  }
+  yield { bytes: carried ? concatBytes(carry, carried) : new Uint8Array(0), final: true };
+}

@@ -7,7 +7,7 @@
  * signature is the caller's business.
  */
 import { isAscii } from 'node:buffer';
-import { type ByteSource, concatBytes, iterateBytes } from '../bytes.js';
+import { type ByteSource, type Cut, cutAtBoundaries } from '../bytes.js';
 import { DistrokitError } from '../errors.js';
 
 export interface Deb822Stanza {
@@ -230,26 +230,17 @@ function isBlank(text: string, start: number, end: number): boolean {
  */
 export async function* parseDeb822Batches(source: ByteSource, options: Deb822Options = {}): AsyncGenerator<Deb822Stanza[]> {
   const parser = new Deb822Parser(options);
-  // Bytes after the last newline seen, carried into the next chunk. '\n' never
-  // occurs inside a UTF-8 sequence, so cutting at newlines never splits a character.
-  let carry: Uint8Array[] = [];
-  let carried = 0;
-  for await (const chunk of iterateBytes(source)) {
-    const lastNl = chunk.lastIndexOf(10);
-    if (lastNl < 0) {
-      carry.push(chunk);
-      carried += chunk.byteLength;
-      continue;
-    }
-    const head = carried ? concatBytes([...carry, chunk.subarray(0, lastNl)], carried + lastNl) : chunk.subarray(0, lastNl);
-    carry = lastNl + 1 < chunk.byteLength ? [chunk.subarray(lastNl + 1)] : [];
-    carried = chunk.byteLength - lastNl - 1;
-    const batch = feedBytes(parser, head);
+  // Whole lines only: '\n' never occurs inside a UTF-8 sequence.
+  const lastNewline = (chunk: Uint8Array): Cut | null => {
+    const nl = chunk.lastIndexOf(10);
+    return nl < 0 ? null : { end: nl, next: nl + 1 };
+  };
+  for await (const { bytes, final } of cutAtBoundaries(source, lastNewline)) {
+    // A non-final piece is a run of whole lines, even an empty one (a blank line); an empty final piece is nothing.
+    const batch = !final || bytes.byteLength ? feedBytes(parser, bytes) : [];
+    if (final) batch.push(...parser.finish());
     if (batch.length > 0) yield batch;
   }
-  const last = carried ? feedBytes(parser, concatBytes(carry, carried)) : [];
-  last.push(...parser.finish());
-  if (last.length > 0) yield last;
 }
 
 /**

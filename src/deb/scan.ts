@@ -11,8 +11,7 @@
 import { isAscii } from 'node:buffer';
 import { parseDeb822Text } from '../../formats/deb822/index.js';
 import { decompress } from '../../formats/compress/index.js';
-import type { ByteSource } from '../../formats/bytes.js';
-import { concatBytes, iterateBytes } from '../../formats/bytes.js';
+import { type ByteSource, type Cut, cutAtBoundaries } from '../../formats/bytes.js';
 import { DistrokitError } from '../../formats/errors.js';
 import { type DebPackage, type MultiArch, packageFromStanza, type ParsePackagesOptions } from './packages.js';
 
@@ -177,34 +176,19 @@ function genericChunk(text: string, latin1: boolean, state: ScanState, out: DebP
  */
 export async function* scanPackagesBatches(source: ByteSource, options: ParsePackagesOptions = {}): AsyncGenerator<DebPackage[]> {
   const state: ScanState = { file: options.file, index: options.index ?? 0, line: 1 };
-  let carry: Uint8Array[] = [];
-  let carried = 0;
-  for await (const chunk of iterateBytes(decompress(source, { file: options.file }))) {
-    const cut = lastBlankLine(chunk);
-    if (cut < 0) {
-      carry.push(chunk);
-      carried += chunk.byteLength;
-      continue;
-    }
-    const head = carried ? concatBytes([...carry, chunk.subarray(0, cut)], carried + cut) : chunk.subarray(0, cut);
-    carry = cut + 2 < chunk.byteLength ? [chunk.subarray(cut + 2)] : [];
-    carried = chunk.byteLength - Math.min(chunk.byteLength, cut + 2);
-    const batch = scanBytes(head, state);
-    state.line++; // the blank line at the cut
-    if (batch.length) yield batch;
-  }
-  if (carried) {
-    let tail = concatBytes(carry, carried);
-    while (tail.byteLength && tail[tail.byteLength - 1] === 10) tail = tail.subarray(0, tail.byteLength - 1);
-    const batch = tail.byteLength ? scanBytes(tail, state) : [];
+  for await (const { bytes, final } of cutAtBoundaries(decompress(source, { file: options.file }), lastBlankLine)) {
+    let piece = bytes;
+    if (final) while (piece.byteLength && piece[piece.byteLength - 1] === 10) piece = piece.subarray(0, piece.byteLength - 1);
+    const batch = piece.byteLength ? scanBytes(piece, state) : [];
+    if (!final) state.line++; // the blank line at the cut
     if (batch.length) yield batch;
   }
 }
 
-/** Offset of the last "\n\n" in a chunk (the end of a stanza), or -1. */
-function lastBlankLine(chunk: Uint8Array): number {
-  for (let i = chunk.lastIndexOf(10); i > 0; i = chunk.lastIndexOf(10, i - 1)) if (chunk[i - 1] === 10) return i - 1;
-  return -1;
+/** The last "\n\n" in a chunk: a stanza ends before it, the next starts after it. */
+function lastBlankLine(chunk: Uint8Array): Cut | null {
+  for (let i = chunk.lastIndexOf(10); i > 0; i = chunk.lastIndexOf(10, i - 1)) if (chunk[i - 1] === 10) return { end: i - 1, next: i + 1 };
+  return null;
 }
 
 function scanBytes(bytes: Uint8Array, state: ScanState): DebPackage[] {
