@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,6 +7,7 @@ import { debianCache } from '../../helpers/cache.js';
 import { distrokit } from '../../helpers/cli.js';
 import { COMMON_DEBIAN_PACKAGES } from '../../helpers/bookworm.js';
 import { dpkgCompareMany } from '../../helpers/oracle.js';
+import { expectE2fsckClean } from '../image/oracle.js';
 
 const INDEXES = ['--index', debianCache.mainGz, '--index', debianCache.updates, '--index', debianCache.security];
 
@@ -122,10 +124,21 @@ describe('distrokit deb closure', () => {
 
 describe('distrokit demo', () => {
   it("resolves the common set from the machine's own apt lists", () => {
-    const r = distrokit(['demo']);
+    const r = distrokit(['demo', '--closure-only']);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/111 packages, 110 install groups/);
   });
+
+  it('downloads the closure (sha256-checked) and writes it as an e2fsck-clean ext4 image', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'distrokit-demo-'));
+    const img = join(dir, 'demo.img');
+    const r = distrokit(['demo', '--out', img]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/demo\.img: ext4, [\d.]+ MiB, \d+ inodes used, from 111 \.debs/);
+    expectE2fsckClean(img);
+    expect(execFileSync('debugfs', ['-R', 'stat /bin/bash', img], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })).toMatch(/Type: regular\s+Mode:\s+0755/);
+    rmSync(dir, { recursive: true, force: true });
+  }, 600_000);
   it('--help has examples for every group', () => {
     expect(distrokit(['--help']).stdout).toMatch(/Examples:/);
     expect(distrokit(['deb', '--help']).stdout).toMatch(/Examples:/);
