@@ -13,8 +13,7 @@ import { basename, join } from 'node:path';
 import { downloadAll } from '../fetch/download.js';
 import { writeExt4 } from '../image/write.js';
 import { SpoolStore } from '../tree/content-store.js';
-import { addPackageToTree } from '../tree/packages.js';
-import { Tree } from '../tree/tree.js';
+import { layPackages } from '../tree/packages.js';
 import type { ClosureDocument } from '../deb/output.js';
 import { parseArgs } from 'node:util';
 import { DistrokitError } from '../../formats/errors.js';
@@ -127,12 +126,7 @@ async function buildImage(doc: ClosureDocument, out: string): Promise<void> {
   const spool = mkdtempSync(join(tmpdir(), 'distrokit-demo-'));
   const store = new SpoolStore({ dir: spool });
   try {
-    const tree = new Tree();
-    for (const [i, file] of files.entries()) {
-      progress.update(`reading .debs: ${i + 1}/${files.length}`);
-      await addPackageToTree(tree, file, { store });
-    }
-    await store.flush();
+    const tree = await layPackages(files, { store, onPackage: (i, n) => progress.update(`reading .debs: ${i + 1}/${n}`) });
     progress.update(`writing ${out}`, true);
     const summary = await writeExt4(tree.root, out, { extraPercent: 10, extraInodes: 1000 });
     progress.done();

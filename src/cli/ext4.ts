@@ -7,8 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { treeFromDirectory } from '../tree/from-dir.js';
 import { SpoolStore } from '../tree/content-store.js';
-import { addMergedUsr, addPackageToTree } from '../tree/packages.js';
-import { Tree } from '../tree/tree.js';
+import { layPackages } from '../tree/packages.js';
 import type { DirNode } from '../tree/types.js';
 import { EXIT_OK, EXIT_USAGE, Progress, UsageError, parseUsage, writeStdout } from './common.js';
 
@@ -159,7 +158,9 @@ export async function run(args: string[]): Promise<number> {
       progress.update(`ext4: reading ${v.from}`, true);
       tree = await treeFromDirectory(v.from, { xattrs: v['no-xattrs'] ? false : 'auto' });
     } else {
-      tree = await treeFromArchives([v['from-tar'] ?? [], v['from-deb'] ?? [], v['from-rpm'] ?? []].flat(), store, v['merged-usr'] === true, progress);
+      const files = [v['from-tar'] ?? [], v['from-deb'] ?? [], v['from-rpm'] ?? []].flat();
+      const laid = await layPackages(files, { store, mergedUsr: v['merged-usr'] === true, onPackage: (_i, _n, file) => progress.update(`ext4: reading ${file}`, true) });
+      tree = laid.root;
     }
     summary = await writeExt4(tree, v.out, o);
   } finally {
@@ -177,18 +178,4 @@ export async function run(args: string[]): Promise<number> {
     );
   }
   return EXIT_OK;
-}
-
-
-/** Lays archives (a tar, or packages in order) into one tree; file contents are spooled to disk, not held in memory. */
-async function treeFromArchives(files: string[], store: SpoolStore, mergedUsr: boolean, progress: Progress): Promise<DirNode> {
-  const tree = new Tree();
-  if (mergedUsr) addMergedUsr(tree);
-  for (const file of files) {
-    progress.update(`ext4: reading ${file}`, true);
-    await addPackageToTree(tree, file, { store });
-  }
-  // Spooled contents are buffered: flush before the writer reads them back.
-  await store.flush();
-  return tree.root;
 }

@@ -12,8 +12,7 @@ import { treeFromDirectory } from '../tree/from-dir.js';
 import { computeModuleClosure, insmodList, writeModuleClosure } from '../initrd/modules.js';
 import { treeFromSpec } from '../initrd/spec.js';
 import { SpoolStore } from '../tree/content-store.js';
-import { addPackageToTree } from '../tree/packages.js';
-import { Tree } from '../tree/tree.js';
+import { layPackages } from '../tree/packages.js';
 import type { DirNode } from '../tree/types.js';
 import { EXIT_OK, EXIT_USAGE, UsageError, parseUsage, writeStdout } from './common.js';
 
@@ -156,12 +155,7 @@ async function modules(args: string[]): Promise<number> {
   let closure;
   try {
     let kernel: string | DirNode = values.kernel;
-    if (store) {
-      const tree = new Tree();
-      await addPackageToTree(tree, values.kernel, { store });
-      await store.flush();
-      kernel = tree.root;
-    }
+    if (store) kernel = (await layPackages([values.kernel], { store })).root;
     closure = await computeModuleClosure(kernel, roots, { version: values.version });
     if (values.out) await writeModuleClosure(closure, values.out);
   } finally {

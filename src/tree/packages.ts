@@ -8,7 +8,7 @@ import { DistrokitError } from '../../formats/errors.js';
 import { openArchive } from './archive.js';
 import type { ContentStore } from './content-store.js';
 import { addEntriesToTree } from './from-entries.js';
-import { newDir, type Tree } from './tree.js';
+import { newDir, Tree } from './tree.js';
 import type { ByteSource } from '../../formats/bytes.js';
 
 export interface AddPackageOptions {
@@ -39,4 +39,26 @@ export function addMergedUsr(tree: Tree): void {
     tree.add(`/${name}`, { type: 'symlink', target: `usr/${name}`, perm: 0o777, uid: 0, gid: 0, mtime: tree.root.mtime, owner: 'merged-usr' });
   }
   if (tree.lookup('/usr')?.type !== 'dir') throw new DistrokitError('TREE_CONFLICT', '/usr is not a directory', {});
+}
+
+export interface LayPackagesOptions {
+  store: ContentStore;
+  mergedUsr?: boolean;
+  onPackage?: (index: number, total: number, file: string) => void;
+}
+
+/**
+ * Lays packages (or any archives) into a new tree in the order given, later
+ * ones winning conflicts (recorded in `tree.conflicts`), and flushes the spool
+ * so that sinks can read every file's content back.
+ */
+export async function layPackages(files: readonly string[], options: LayPackagesOptions): Promise<Tree> {
+  const tree = new Tree();
+  if (options.mergedUsr) addMergedUsr(tree);
+  for (const [i, file] of files.entries()) {
+    options.onPackage?.(i, files.length, file);
+    await addPackageToTree(tree, file, { store: options.store });
+  }
+  await options.store.flush();
+  return tree;
 }
