@@ -71,7 +71,7 @@ export function resolveClosure(pool: PackagePool, requests: string[], options: R
   const groups = installGroups(nodes, edges);
   const groupOf = new Map<RpmPackage, number>();
   groups.forEach((g, i) => g.forEach((p) => groupOf.set(p, i + 1)));
-  const packages = groups.flat().map((p) => describe(p, groupOf.get(p)!));
+  const packages = groups.flat().map((p) => describePackage(p, groupOf.get(p)!));
   return {
     requested: requests,
     packages,
@@ -82,7 +82,8 @@ export function resolveClosure(pool: PackagePool, requests: string[], options: R
   };
 }
 
-function describe(p: RpmPackage, group: number): ClosurePackage {
+/** A package as the closure outputs list it. */
+export function describePackage(p: RpmPackage, group: number): ClosurePackage {
   const out: ClosurePackage = {
     name: p.name,
     epoch: p.evr.epoch,

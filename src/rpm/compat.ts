@@ -13,9 +13,8 @@
  *   - the order is the depth-first post-order; there are no install groups.
  */
 import { DistrokitError } from '../../formats/errors.js';
-import type { Closure, ClosurePackage } from './closure.js';
+import { type Closure, type ClosurePackage, describePackage } from './closure.js';
 import { nevra, type PackagePool, type RpmPackage } from './pool.js';
-import { packageUrl } from './repository.js';
 import type { Reason } from './solver.js';
 
 /** rpm-closure.pl's own "rpmvercmp": split on ".", numbers as numbers, the rest by string order. */
@@ -105,20 +104,7 @@ export function resolveClosureCompat(pool: PackagePool, requests: string[]): Com
     close(viaProvide ?? request, { by: null, dep: request });
   }
 
-  const packages: ClosurePackage[] = order.map((p) => ({
-    name: p.name,
-    epoch: p.evr.epoch,
-    version: p.evr.version,
-    release: p.evr.release,
-    arch: p.arch,
-    nevra: nevra(p),
-    location: p.location.href,
-    url: packageUrl(p.repo.base, p.location),
-    checksum: { type: p.checksum.type, value: p.checksum.value },
-    ...(p.size !== undefined ? { size: p.size } : {}),
-    group: 1,
-    repo: p.repo.id,
-  }));
+  const packages: ClosurePackage[] = order.map((p) => describePackage(p, 1));
   return { requested: requests, packages, groups: [order.map(nevra)], unresolved: [], chosen: order, reasons, warnings };
 }
 
