@@ -5,7 +5,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { DistrokitError } from '../../formats/errors.js';
-import { CLOSURE_FIELDS, type DebPackage, parsePackagesBatches } from './packages.js';
+import { type DebPackage, parsePackagesBatches } from './packages.js';
 import { providesOf, scanPackagesBatches } from './scan.js';
 import { type Dependency, parseRelations, type RelationList } from './relation.js';
 import { compareParsedVersions, type DebVersion, parseVersion, satisfiesOp } from './version.js';
@@ -50,13 +50,13 @@ export class DebRepository {
   private readonly providing = new Set<DebPackage>();
   /** Satisfiers per dependency object; replaced whenever a package is added. */
   private satisfierCache = new WeakMap<Dependency, DebPackage[]>();
-  private readonly keep: ReadonlySet<string> | undefined;
+  private readonly allFields: boolean;
   /** Stanzas seen, and those ignored for their architecture or superseded by a higher version. */
   readonly stats = { stanzas: 0, otherArch: 0, superseded: 0 };
 
   constructor(options: RepositoryOptions = {}) {
     this.arch = options.arch ?? 'amd64';
-    this.keep = options.allFields ? undefined : CLOSURE_FIELDS;
+    this.allFields = options.allFields === true;
   }
 
   /** Reads several indexes; the order matters only for equal versions (the first one read is kept). */
@@ -72,7 +72,7 @@ export class DebRepository {
     const file = input.name ?? input.path;
     const source = input.data ?? createReadStream(input.path!, { highWaterMark: 256 * 1024 });
     // The fast scan by default; `allFields` asks for every field of every stanza parsed up front.
-    const batches = this.keep ? scanPackagesBatches(source, { file, index }) : parsePackagesBatches(source, { file, index });
+    const batches = this.allFields ? parsePackagesBatches(source, { file, index }) : scanPackagesBatches(source, { file, index });
     for await (const batch of batches) for (const pkg of batch) this.add(pkg);
   }
 
