@@ -7,7 +7,17 @@
  * comments, CDATA, processing instructions, a single root, nothing but space
  * around it) and reports the first violation with line and column. DTDs are
  * skipped, so only the five predefined entities exist.
+ *
+ * Input is either text (write) or, the fast way, UTF-8 bytes (writeBytes).
+ * Bytes are decoded as Latin-1, one character per byte: that is several
+ * times cheaper than UTF-8 decoding and gives V8 a flat one-byte string, on
+ * which charCodeAt costs a third of what it costs on the concatenated
+ * strings that appending text produces. Everything the tokenizer cuts at
+ * ('<', '>', '&', quotes, spaces, '=') is ASCII, and ASCII bytes never occur
+ * inside a multi-byte UTF-8 sequence, so the cuts never split a character;
+ * only the strings handed out that hold bytes ≥ 0x80 are re-decoded as UTF-8.
  */
+import { isAscii } from 'node:buffer';
 import { DistrokitError } from '../errors.js';
 
 /**
@@ -45,26 +55,50 @@ function isSpace(c: number): boolean {
   return c === 32 || c === 10 || c === 9 || c === 13;
 }
 
-/** Fast path for a whole start tag whose attributes all match SIMPLE_ATTRIBUTE. */
-const SIMPLE_START_TAG =
-  /<([A-Za-z_:][-A-Za-z0-9_.:]*)((?:[ \t\r\n]+[A-Za-z_:][-A-Za-z0-9_.:]*=(?:"[^"<&\t\r\n]*"|'[^'<&\t\r\n]*'))*)[ \t\r\n]*(\/?)>/y;
+const HIGH_BYTE = /[\x80-\xff]/;
+
+/** A string of UTF-8 bytes read as Latin-1, as the text it encodes. */
+function fromLatin1(s: string): string {
+  return Buffer.from(s, 'latin1').toString('utf8');
+}
+
+/**
+ * Element and attribute names are interned in a small table keyed by a hash
+ * taken while scanning them: repodata repeats a few dozen names millions of
+ * times, and handing out the same string each time saves the slice and lets
+ * the handlers' comparisons and Set lookups hit the same pointer and the
+ * cached hash.
+ */
+const NAME_SLOTS = 1024;
 
 /** Thrown inside the tokenizer when a construct continues past the buffered text. */
 const INCOMPLETE = Symbol('incomplete');
 
 export class XmlTokenizer {
   private buf = '';
+  /** Bytes mode: the bytes `buf` was decoded from (as Latin-1). */
+  private bytes: Buffer | null = null;
+  /** Bytes mode, and `buf` holds bytes ≥ 0x80: strings handed out may need re-decoding as UTF-8. */
+  private high = false;
   private pos = 0;
+  /** Names of the open elements, as reported to the handler. */
   private readonly stack: string[] = [];
   private sawRoot = false;
   private rootClosed = false;
   private final = false;
-  // Line tracking: `line` is the line of buffer index `countedTo`; `lineStart` the index where that line starts.
+  // Line tracking: `line` is the line of buffer index `countedTo`; `lineStart` the index where that line starts
+  // (negative when it started in text already dropped, whose width in columns is then `carriedColumns`).
   private line = 1;
   private countedTo = 0;
   private lineStart = 0;
+  private carriedColumns = 0;
   /** Buffer index of the construct being reported to the handler. */
   private eventStart = 0;
+  private readonly names: (string | undefined)[] = new Array<string | undefined>(NAME_SLOTS).fill(undefined);
+  /** Where the name last read by readName ends. */
+  private nameEnd = 0;
+  /** Whether the value valueEnd last scanned needs more than slicing (see specialValue). */
+  private special = false;
 
   constructor(
     private readonly events: XmlEvents,
@@ -76,16 +110,32 @@ export class XmlTokenizer {
     return this.positionAt(this.eventStart);
   }
 
+  /** Line (1-based) of the construct currently being reported; cheaper than position. */
+  get currentLine(): number {
+    if (this.eventStart >= this.countedTo) this.countLines(this.eventStart);
+    return this.eventStart >= this.lineStart ? this.line : this.positionAt(this.eventStart).line;
+  }
+
+  /** Feeds text. Use either this or writeBytes for one document, not both. */
   write(text: string): void {
     if (this.pos > 0) {
-      // Count the lines of the text about to be dropped.
-      this.positionAt(this.pos);
-      this.buf = this.buf.slice(this.pos) + text;
-      this.countedTo -= this.pos;
-      this.lineStart -= this.pos;
-      this.eventStart -= this.pos;
-      this.pos = 0;
+      const rest = this.buf.slice(this.pos);
+      this.dropConsumed();
+      this.buf = rest + text;
     } else this.buf += text;
+    this.parse();
+  }
+
+  /** Feeds UTF-8 bytes (see the file comment). Use either this or write for one document, not both. */
+  writeBytes(chunk: Uint8Array): void {
+    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const old = this.bytes;
+    const rest = old === null ? 0 : old.byteLength - this.pos;
+    this.dropConsumed();
+    // A fresh decode of carried + new bytes keeps `buf` one flat string.
+    this.bytes = rest > 0 ? Buffer.concat([old!.subarray(old!.byteLength - rest), bytes], rest + bytes.byteLength) : bytes;
+    this.buf = this.bytes.toString('latin1');
+    this.high = !isAscii(this.bytes);
     this.parse();
   }
 
@@ -96,26 +146,49 @@ export class XmlTokenizer {
     if (this.stack.length > 0) throw this.error('XML_TRUNCATED', `unexpected end of document inside <${this.stack[this.stack.length - 1]}>`, this.buf.length);
   }
 
-  private positionAt(index: number): { line: number; column: number } {
-    if (index >= this.countedTo) {
-      let nl = this.buf.indexOf('\n', this.countedTo);
-      while (nl >= 0 && nl < index) {
-        this.line++;
-        this.lineStart = nl + 1;
-        nl = this.buf.indexOf('\n', nl + 1);
-      }
-      this.countedTo = index;
-      return { line: this.line, column: index - this.lineStart + 1 };
+  /** Forgets the text before `pos`, keeping the line and column bookkeeping relative to what stays. */
+  private dropConsumed(): void {
+    const pos = this.pos;
+    if (pos === 0) return;
+    this.countLines(pos);
+    const from = Math.max(this.lineStart, 0);
+    this.carriedColumns = (this.lineStart < 0 ? this.carriedColumns : 0) + this.width(from, pos);
+    this.countedTo -= pos;
+    this.lineStart -= pos;
+    this.eventStart -= pos;
+    this.pos = 0;
+  }
+
+  /** Advances the line count to buffer index `index` (≥ countedTo). */
+  private countLines(index: number): void {
+    const buf = this.buf;
+    let nl = buf.indexOf('\n', this.countedTo);
+    while (nl >= 0 && nl < index) {
+      this.line++;
+      this.lineStart = nl + 1;
+      nl = buf.indexOf('\n', nl + 1);
     }
-    // Backwards (an error at the start of a construct already counted past).
+    this.countedTo = index;
+  }
+
+  /** Columns (UTF-16 code units, as in text mode) that buffer indexes from..to span. */
+  private width(from: number, to: number): number {
+    if (!this.high) return to - from;
+    const s = this.buf.slice(from, to);
+    return HIGH_BYTE.test(s) ? fromLatin1(s).length : s.length;
+  }
+
+  private positionAt(index: number): { line: number; column: number } {
+    if (index >= this.countedTo) this.countLines(index);
     let line = this.line;
     let start = this.lineStart;
+    // Backwards (an error at the start of a construct already counted past).
     while (start > index) {
       line--;
-      const prev = this.buf.lastIndexOf('\n', start - 2);
-      start = prev + 1;
+      start = this.buf.lastIndexOf('\n', start - 2) + 1;
     }
-    return { line, column: index - start + 1 };
+    const carried = start === this.lineStart && start < 0 ? this.carriedColumns : 0;
+    return { line, column: carried + this.width(Math.max(start, 0), index) + 1 };
   }
 
   private error(code: string, message: string, index: number): DistrokitError {
@@ -126,6 +199,11 @@ export class XmlTokenizer {
   private incomplete(at: number): never {
     if (this.final) throw this.error('XML_TRUNCATED', 'unexpected end of document', at);
     throw INCOMPLETE;
+  }
+
+  /** A string cut from the buffer, as text (re-decoded when bytes ≥ 0x80 were read as Latin-1). */
+  private decoded(s: string): string {
+    return this.high && HIGH_BYTE.test(s) ? fromLatin1(s) : s;
   }
 
   private parse(): void {
@@ -159,16 +237,7 @@ export class XmlTokenizer {
   private textRun(start: number): void {
     const buf = this.buf;
     const lt = buf.indexOf('<', start);
-    let end = lt < 0 ? buf.length : lt;
-    if (lt < 0 && !this.final) {
-      // Hold back a reference that may continue in the next chunk.
-      const amp = buf.lastIndexOf('&', end - 1);
-      if (amp >= start && buf.indexOf(';', amp) < 0) end = amp;
-      // And a "]" or "]]" that may become a forbidden "]]>".
-      if (end > start && buf.charCodeAt(end - 1) === 93) end--;
-      if (end > start && buf.charCodeAt(end - 1) === 93) end--;
-      if (end === start) throw INCOMPLETE;
-    }
+    const end = lt < 0 ? this.heldBack(start) : lt;
     if (this.stack.length > 0 && this.events.wantsText && !this.events.wantsText()) {
       // Indentation between tags nobody reads: checked (it is only whitespace) without being sliced out.
       let k = start;
@@ -185,9 +254,26 @@ export class XmlTokenizer {
     } else {
       if (raw.includes(']]>')) throw this.error('XML_MALFORMED', '"]]>" is not allowed in text', start + raw.indexOf(']]>'));
       this.eventStart = start;
-      this.events.text(raw.includes('&') ? this.decode(raw, start) : raw);
+      this.events.text(raw.includes('&') ? this.decode(raw, start) : this.decoded(raw));
     }
     this.pos = end;
+  }
+
+  /** Where text that runs to the end of the buffer can be cut before the next chunk arrives. */
+  private heldBack(start: number): number {
+    const buf = this.buf;
+    let end = buf.length;
+    if (this.final) return end;
+    // Hold back a reference that may continue in the next chunk.
+    const amp = buf.lastIndexOf('&', end - 1);
+    if (amp >= start && buf.indexOf(';', amp) < 0) end = amp;
+    // And a "]" or "]]" that may become a forbidden "]]>".
+    if (end > start && buf.charCodeAt(end - 1) === 93) end--;
+    if (end > start && buf.charCodeAt(end - 1) === 93) end--;
+    // And, from bytes, a character whose UTF-8 sequence may be incomplete.
+    if (this.high) while (end > start && buf.charCodeAt(end - 1) >= 0x80) end--;
+    if (end === start) throw INCOMPLETE;
+    return end;
   }
 
   private markup(start: number): void {
@@ -204,7 +290,7 @@ export class XmlTokenizer {
       if (this.stack.length === 0) throw this.error('XML_MALFORMED', 'CDATA outside the root element', start);
       const end = this.skipTo(']]>', start + 9, start);
       this.eventStart = start;
-      this.events.text(buf.slice(start + 9, end));
+      this.events.text(this.decoded(buf.slice(start + 9, end)));
       this.pos = end + 3;
     } else if (buf.startsWith('<!DOCTYPE', start)) {
       if (this.sawRoot) throw this.error('XML_MALFORMED', 'DOCTYPE after the root element started', start);
@@ -215,71 +301,71 @@ export class XmlTokenizer {
   }
 
   private closeTag(start: number): void {
+    // Nearly every close tag is exactly "</" + the open element's name + ">": compare, don't scan.
+    const open = this.stack[this.stack.length - 1];
+    if (open !== undefined) {
+      const gt = start + 2 + open.length;
+      const buf = this.buf;
+      if (gt < buf.length && buf.charCodeAt(gt) === 62 /* > */ && buf.startsWith(open, start + 2)) {
+        this.endElement(start, gt + 1, open);
+        return;
+      }
+    }
+    this.closeTagCarefully(start);
+  }
+
+  /** Any other close tag: spaces before ">", a mismatch, a non-ASCII name from bytes, or one not complete in the buffer. */
+  private closeTagCarefully(start: number): void {
     const buf = this.buf;
     const gt = this.skipTo('>', start + 2, start);
     let nameEnd = start + 2;
     while (nameEnd < gt && isNameChar(buf.charCodeAt(nameEnd))) nameEnd++;
-    const name = buf.slice(start + 2, nameEnd);
+    const name = this.decoded(buf.slice(start + 2, nameEnd));
     for (let i = nameEnd; i < gt; i++) if (!isSpace(buf.charCodeAt(i))) throw this.error('XML_MALFORMED', 'invalid close tag', start);
     const open = this.stack[this.stack.length - 1];
     if (open === undefined) throw this.error('XML_MALFORMED', `close tag </${name}> without an open element`, start);
     if (open !== name) throw this.error('XML_MALFORMED', `close tag </${name}> does not match <${open}>`, start);
+    this.endElement(start, gt + 1, open);
+  }
+
+  private endElement(start: number, end: number, name: string): void {
     this.stack.pop();
     if (this.stack.length === 0) this.rootClosed = true;
-    this.pos = gt + 1;
+    this.pos = end;
     this.eventStart = start;
     this.events.close(name);
   }
 
+  /** Reads the name whose first character (already checked) is at `from`; returns it interned and sets nameEnd. */
+  private readName(from: number): string {
+    const buf = this.buf;
+    const len = buf.length;
+    let hash = 0;
+    let i = from;
+    while (i < len) {
+      const c = buf.charCodeAt(i);
+      if (!isNameChar(c)) break;
+      hash = (hash * 31 + c) | 0;
+      i++;
+    }
+    this.nameEnd = i;
+    const slot = hash & (NAME_SLOTS - 1);
+    const known = this.names[slot];
+    if (known !== undefined && known.length === i - from && buf.startsWith(known, from)) return known;
+    const name = this.decoded(buf.slice(from, i));
+    // A re-decoded name no longer matches the buffer's text, so it is not kept.
+    if (name.length === i - from) this.names[slot] = name;
+    return name;
+  }
+
   private openTag(start: number): void {
-    SIMPLE_START_TAG.lastIndex = start;
-    const m = SIMPLE_START_TAG.exec(this.buf);
-    if (m !== null) {
-      const list = m[2]!;
-      const attributes = list === '' ? NO_ATTRIBUTES : this.simpleAttributes(list, start);
-      this.startElement(start, SIMPLE_START_TAG.lastIndex, m[1]!, attributes, m[3] === '/');
-      return;
-    }
-    this.openTagCarefully(start);
-  }
-
-  /** Splits an attribute list SIMPLE_START_TAG has already validated: (space+ name="value")*. */
-  private simpleAttributes(list: string, start: number): XmlAttributes {
-    const attributes: string[] = [];
-    let i = 0;
-    while (i < list.length) {
-      while (isSpace(list.charCodeAt(i))) i++;
-      const eq = list.indexOf('=', i);
-      const name = list.slice(i, eq);
-      const close = list.indexOf(list[eq + 1]!, eq + 2);
-      if (attribute(attributes, name) !== undefined) throw this.error('XML_MALFORMED', `duplicate attribute ${name}`, start);
-      attributes.push(name, list.slice(eq + 2, close));
-      i = close + 1;
-    }
-    return attributes;
-  }
-
-  private startElement(start: number, end: number, name: string, attributes: XmlAttributes, selfClosing: boolean): void {
-    if (this.rootClosed) throw this.error('XML_MALFORMED', 'a second root element', start);
-    this.sawRoot = true;
-    this.pos = end;
-    this.eventStart = start;
-    if (!selfClosing) this.stack.push(name);
-    this.events.open(name, attributes);
-    if (selfClosing) {
-      if (this.stack.length === 0) this.rootClosed = true;
-      this.events.close(name);
-    }
-  }
-
-  private openTagCarefully(start: number): void {
     const buf = this.buf;
     const len = buf.length;
     let i = start + 1;
     if (!isNameStart(buf.charCodeAt(i))) throw this.error('XML_MALFORMED', 'invalid element name', i);
-    while (i < len && isNameChar(buf.charCodeAt(i))) i++;
-    const name = buf.slice(start + 1, i);
-    const attributes: string[] = [];
+    const name = this.readName(i);
+    i = this.nameEnd;
+    let attributes: string[] | null = null;
     let selfClosing = false;
     for (;;) {
       if (i >= len) this.incomplete(start);
@@ -303,8 +389,8 @@ export class XmlTokenizer {
       if (!spaced) throw this.error('XML_MALFORMED', 'expected whitespace before an attribute', i);
       if (!isNameStart(c)) throw this.error('XML_MALFORMED', 'invalid attribute name', i);
       const nameStart = i;
-      while (i < len && isNameChar(buf.charCodeAt(i))) i++;
-      const attr = buf.slice(nameStart, i);
+      const attr = this.readName(i);
+      i = this.nameEnd;
       while (i < len && isSpace(buf.charCodeAt(i))) i++;
       if (i >= len) this.incomplete(start);
       if (buf.charCodeAt(i) !== 61 /* = */) throw this.error('XML_MALFORMED', `attribute ${attr} without a value`, i);
@@ -313,20 +399,63 @@ export class XmlTokenizer {
       if (i >= len) this.incomplete(start);
       const quote = buf.charCodeAt(i);
       if (quote !== 34 && quote !== 39) throw this.error('XML_MALFORMED', `attribute ${attr}: value must be quoted`, i);
-      const close = buf.indexOf(quote === 34 ? '"' : "'", i + 1);
-      if (close < 0) this.incomplete(start);
-      let value = buf.slice(i + 1, close);
-      if (value.includes('<')) throw this.error('XML_MALFORMED', `attribute ${attr}: "<" in a value`, i + 1 + value.indexOf('<'));
-      if (value.includes('&')) value = this.decode(value, i + 1);
-      if (/[\t\n\r]/.test(value)) value = value.replace(/\r\n|[\t\n\r]/g, ' ');
-      if (attribute(attributes, attr) !== undefined) throw this.error('XML_MALFORMED', `duplicate attribute ${attr}`, nameStart);
-      attributes.push(attr, value);
+      const close = this.valueEnd(i + 1, quote, start);
+      const value = this.special ? this.specialValue(attr, i + 1, close) : buf.slice(i + 1, close);
+      if (attributes === null) attributes = [attr, value];
+      else {
+        if (attribute(attributes, attr) !== undefined) throw this.error('XML_MALFORMED', `duplicate attribute ${attr}`, nameStart);
+        attributes.push(attr, value);
+      }
       i = close + 1;
     }
-    this.startElement(start, i, name, attributes, selfClosing);
+    this.startElement(start, i, name, attributes ?? NO_ATTRIBUTES, selfClosing);
   }
 
-  /** Replaces entity and character references; anything else after "&" is an error. */
+  /**
+   * Index of the quote closing the value that starts at `from`. The same pass
+   * notes whether the value needs more than slicing: values are short, so one
+   * loop beats several native searches.
+   */
+  private valueEnd(from: number, quote: number, tagStart: number): number {
+    const buf = this.buf;
+    const len = buf.length;
+    let special = false;
+    let k = from;
+    for (;;) {
+      if (k >= len) this.incomplete(tagStart);
+      const c = buf.charCodeAt(k);
+      if (c === quote) break;
+      if (c === 60 /* < */ || c === 38 /* & */ || c === 9 || c === 10 || c === 13 || c >= 0x80) special = true;
+      k++;
+    }
+    this.special = special;
+    return k;
+  }
+
+  /** A value with "<" (an error), references to decode, whitespace to normalise or non-ASCII bytes. */
+  private specialValue(attr: string, from: number, close: number): string {
+    let value = this.buf.slice(from, close);
+    if (value.includes('<')) throw this.error('XML_MALFORMED', `attribute ${attr}: "<" in a value`, from + value.indexOf('<'));
+    const references = value.includes('&');
+    if (references) value = this.decode(value, from);
+    if (/[\t\n\r]/.test(value)) value = value.replace(/\r\n|[\t\n\r]/g, ' ');
+    return references ? value : this.decoded(value);
+  }
+
+  private startElement(start: number, end: number, name: string, attributes: XmlAttributes, selfClosing: boolean): void {
+    if (this.rootClosed) throw this.error('XML_MALFORMED', 'a second root element', start);
+    this.sawRoot = true;
+    this.pos = end;
+    this.eventStart = start;
+    if (!selfClosing) this.stack.push(name);
+    this.events.open(name, attributes);
+    if (selfClosing) {
+      if (this.stack.length === 0) this.rootClosed = true;
+      this.events.close(name);
+    }
+  }
+
+  /** Replaces entity and character references (anything else after "&" is an error); the result is text, as from decoded(). */
   private decode(raw: string, at: number): string {
     let out = '';
     let last = 0;
@@ -339,10 +468,13 @@ export class XmlTokenizer {
       else if (ref.startsWith('#')) ch = /^#[0-9]+$/.test(ref) ? codePoint(Number.parseInt(ref.slice(1), 10)) : undefined;
       else ch = PREDEFINED[ref];
       if (ch === undefined) throw this.error('XML_MALFORMED', `undefined entity or bad character reference "&${ref};"`, at + amp);
+      // From bytes, the text around is still UTF-8 read as Latin-1 (re-decoded as a whole later): so is the character.
+      if (this.bytes !== null && ch.charCodeAt(0) >= 0x80) ch = Buffer.from(ch, 'utf8').toString('latin1');
       out += raw.slice(last, amp) + ch;
       last = semi + 1;
     }
-    return out + raw.slice(last);
+    out += raw.slice(last);
+    return this.bytes !== null && HIGH_BYTE.test(out) ? fromLatin1(out) : out;
   }
 }
 

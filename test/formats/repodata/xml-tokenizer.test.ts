@@ -43,6 +43,9 @@ const DOCS: Record<string, string> = {
   'truncated tag': '<a><b x="1',
   'truncated comment': '<a><!-- c',
   'space before name': '< a/>',
+  'non-ascii text, values and references': '<a t="é&amp;&#233;x" u="😀\tß">ü&lt;&#x1F600;ß<![CDATA[ä]]></a>',
+  'non-ascii before an error on the line': '<a>\n  <b t="ä😀"></c>\n</a>',
+  'non-ascii close tag mismatch': '<ä></ö>',
 };
 
 function libxmlAccepts(dir: string, name: string, text: string): boolean {
@@ -56,7 +59,8 @@ function libxmlAccepts(dir: string, name: string, text: string): boolean {
   }
 }
 
-function tokenize(text: string, chunk: number): { events: string[]; error: DistrokitError | null } {
+/** Feeds `text` as text (chunks of `chunk` characters) or, with `bytes`, as UTF-8 bytes (chunks of `chunk` bytes). */
+function tokenize(text: string, chunk: number, bytes = false): { events: string[]; error: DistrokitError | null } {
   const events: string[] = [];
   const tk = new XmlTokenizer(
     {
@@ -67,7 +71,10 @@ function tokenize(text: string, chunk: number): { events: string[]; error: Distr
     'doc.xml',
   );
   try {
-    for (let i = 0; i < text.length; i += chunk) tk.write(text.slice(i, i + chunk));
+    if (bytes) {
+      const utf8 = Buffer.from(text, 'utf8');
+      for (let i = 0; i < utf8.length; i += chunk) tk.writeBytes(utf8.subarray(i, i + chunk));
+    } else for (let i = 0; i < text.length; i += chunk) tk.write(text.slice(i, i + chunk));
     tk.end();
     return { events, error: null };
   } catch (err) {
@@ -106,6 +113,31 @@ describe('XmlTokenizer', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('reads UTF-8 bytes exactly as text: events, errors, lines and columns, whole and in 1-byte chunks', () => {
+    for (const [name, text] of Object.entries(DOCS)) {
+      const expected = tokenize(text, Number.MAX_SAFE_INTEGER);
+      for (const chunk of [Number.MAX_SAFE_INTEGER, 1, 2, 3]) {
+        const got = tokenize(text, chunk, true);
+        // Events before an error depend on where the chunks end; a rejected document is compared by its error.
+        if (!expected.error) expect({ name, chunk, events: merged(got.events) }).toEqual({ name, chunk, events: merged(expected.events) });
+        expect({ name, chunk, error: got.error && { code: got.error.code, message: got.error.message, ...got.error.data } }).toEqual({
+          name,
+          chunk,
+          error: expected.error && { code: expected.error.code, message: expected.error.message, ...expected.error.data },
+        });
+      }
+    }
+  });
+
+  it('decodes non-ASCII text and references together, and counts columns in characters', () => {
+    const doc = DOCS['non-ascii text, values and references']!;
+    expect(merged(tokenize(doc, 1, true).events)).toEqual(['<a t=é&éx=u=😀 ß>', 'T:ü<😀ßä', '</a>']);
+    const { error } = tokenize(DOCS['non-ascii before an error on the line']!, 1, true);
+    // "  <b t=\"ä😀\">" is 13 UTF-16 code units (😀 is two), so </c> starts at column 14.
+    expect(error!.data).toMatchObject({ line: 2, column: 14 });
+    expect(tokenize(DOCS['non-ascii close tag mismatch']!, 1, true).error!.message).toBe('doc.xml:1:4: close tag </ö> does not match <ä>');
   });
 
   it('decodes references and normalises attribute whitespace', () => {
