@@ -71,6 +71,13 @@ function fromLatin1(s: string): string {
  */
 const NAME_SLOTS = 1024;
 
+/** The intern table's hash of a name, as readName computes it while scanning. */
+function nameHash(name: string): number {
+  let hash = 0;
+  for (let i = 0; i < name.length; i++) hash = (hash * 31 + name.charCodeAt(i)) | 0;
+  return hash;
+}
+
 /** Thrown inside the tokenizer when a construct continues past the buffered text. */
 const INCOMPLETE = Symbol('incomplete');
 
@@ -100,10 +107,18 @@ export class XmlTokenizer {
   /** Whether the value valueEnd last scanned needs more than slicing (see specialValue). */
   private special = false;
 
+  /**
+   * `knownNames` (ASCII names the consumer compares against) are handed out
+   * as these very strings: a comparison with the consumer's literal is then
+   * a pointer comparison.
+   */
   constructor(
     private readonly events: XmlEvents,
     private readonly file: string | undefined,
-  ) {}
+    knownNames: readonly string[] = [],
+  ) {
+    for (const name of knownNames) this.names[nameHash(name) & (NAME_SLOTS - 1)] = name;
+  }
 
   /** Line and column (1-based) of the construct currently being reported. */
   get position(): { line: number; column: number } {

@@ -28,6 +28,12 @@ export interface XmlRecordHandler<T> {
   text(text: string): void;
   /** False while text is of no interest (lets the tokenizer skip it). */
   wantsText?(): boolean;
+  /**
+   * Element local names and attribute names the handler compares against.
+   * They reach the handler as these very strings, so comparing them with the
+   * handler's literals is a pointer comparison.
+   */
+  readonly names?: readonly string[];
   /** Called after the document ended without an XML error: checks the root was right. */
   end?(at: XmlPosition): void;
   readonly out: T[];
@@ -59,11 +65,22 @@ export async function* readXmlRecords<T>(source: ByteSource, handler: XmlRecordH
       return tokenizer!.position.column;
     },
   };
-  // The tokenizer hands out the same string for each name, so the local parts are cached rather than sliced per tag.
+  // The tokenizer hands out the same string for each name, so local parts are looked up, not sliced per tag;
+  // the last one is kept apart since most close tags follow the open tag of the same element.
+  const known = new Map((handler.names ?? []).map((name) => [name, name]));
   const locals = new Map<string, string>();
+  let lastQname = '';
+  let lastLocal = '';
   const local = (qname: string): string => {
+    if (qname === lastQname) return lastLocal;
     let name = locals.get(qname);
-    if (name === undefined) locals.set(qname, (name = localName(qname)));
+    if (name === undefined) {
+      name = localName(qname);
+      name = known.get(name) ?? name;
+      locals.set(qname, name);
+    }
+    lastQname = qname;
+    lastLocal = name;
     return name;
   };
   tokenizer = new XmlTokenizer(
@@ -74,6 +91,7 @@ export async function* readXmlRecords<T>(source: ByteSource, handler: XmlRecordH
       wantsText: handler.wantsText ? () => handler.wantsText!() : undefined,
     },
     file,
+    handler.names,
   );
 
   // The tokenizer takes the UTF-8 bytes itself (it reads them as Latin-1 and re-decodes only what it hands out).
@@ -97,6 +115,16 @@ export function xmlError(code: string, message: string, at: XmlPosition, extra: 
 export function integerAttribute(attributes: XmlAttributes, name: string, at: XmlPosition): number | undefined {
   const raw = attribute(attributes, name);
   if (raw === undefined || raw === '') return undefined;
+  if (isDigits(raw)) return Number(raw);
   if (!/^\d+$/.test(raw.trim())) throw xmlError('REPODATA_BAD_NUMBER', `attribute ${name}="${raw}" is not a non-negative integer`, at);
   return Number(raw.trim());
+}
+
+/** Whether s is all ASCII digits: the common case of integerAttribute, without a regex and a trim. */
+function isDigits(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
