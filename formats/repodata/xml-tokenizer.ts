@@ -43,12 +43,34 @@ export interface XmlEvents {
 const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 const NO_ATTRIBUTES: XmlAttributes = Object.freeze([]) as XmlAttributes;
 
+// Character classes of ASCII, as bits in a table: one load instead of a chain of comparisons per character.
+const NAME_START = 1;
+const NAME_CHAR = 2;
+const SPACE = 4;
+/** Needs more than slicing inside an attribute value: "<", "&", tab, LF, CR. */
+const VALUE_SPECIAL = 8;
+const ASCII_CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const letter = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 58;
+  const other = (c >= 48 && c <= 57) || c === 45 || c === 46;
+  ASCII_CLASS[c] =
+    (letter ? NAME_START | NAME_CHAR : 0) |
+    (other ? NAME_CHAR : 0) |
+    (c === 32 || c === 10 || c === 9 || c === 13 ? SPACE : 0) |
+    (c === 60 || c === 38 || c === 9 || c === 10 || c === 13 ? VALUE_SPECIAL : 0);
+}
+
+/** The class bits of a character; everything from U+0080 up may start or continue a name, and is special in a value (it may need re-decoding). */
+function charClass(c: number): number {
+  return c < 128 ? ASCII_CLASS[c]! : NAME_START | NAME_CHAR | VALUE_SPECIAL;
+}
+
 function isNameStart(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 58 || c >= 0x80;
+  return (charClass(c) & NAME_START) !== 0;
 }
 
 function isNameChar(c: number): boolean {
-  return isNameStart(c) || (c >= 48 && c <= 57) || c === 45 || c === 46;
+  return (charClass(c) & NAME_CHAR) !== 0;
 }
 
 function isSpace(c: number): boolean {
@@ -63,19 +85,33 @@ function fromLatin1(s: string): string {
 }
 
 /**
- * Element and attribute names are interned in a small table keyed by a hash
- * taken while scanning them: repodata repeats a few dozen names millions of
- * times, and handing out the same string each time saves the slice and lets
- * the handlers' comparisons and Set lookups hit the same pointer and the
- * cached hash.
+ * Element and attribute names are interned: repodata repeats a few dozen
+ * names millions of times, and handing out the same string each time saves
+ * the slice and lets the handlers' comparisons and Set lookups hit the same
+ * pointer and the cached hash. The table is keyed exactly, without comparing
+ * strings (which measured as the tokenizer's hottest line): a name of up to
+ * 14 ASCII characters is packed while it is scanned, 7 bits a character,
+ * into two numbers below 2^53 — its characters, losslessly. Longer or
+ * non-ASCII names are sliced each time.
  */
 const NAME_SLOTS = 1024;
+const PACKED_MAX = 14;
+const HIGH_CHAR = /[^\x00-\x7f]/;
 
-/** The intern table's hash of a name, as readName computes it while scanning. */
-function nameHash(name: string): number {
-  let hash = 0;
-  for (let i = 0; i < name.length; i++) hash = (hash * 31 + name.charCodeAt(i)) | 0;
-  return hash;
+/** A name's packing as readName computes it: characters 1–7 and 8–14 as base-128 numbers; null when it cannot be packed. */
+function packName(name: string): { lo: number; hi: number } | null {
+  if (name.length > PACKED_MAX || HIGH_CHAR.test(name)) return null;
+  let lo = 0;
+  let hi = 0;
+  for (let i = 0; i < name.length; i++) {
+    if (i < 7) lo = lo * 128 + name.charCodeAt(i);
+    else hi = hi * 128 + name.charCodeAt(i);
+  }
+  return { lo, hi };
+}
+
+function nameSlot(length: number, lo: number, hi: number): number {
+  return ((lo | 0) ^ ((hi | 0) * 31) ^ (length * 0x9e5)) & (NAME_SLOTS - 1);
 }
 
 /** Thrown inside the tokenizer when a construct continues past the buffered text. */
@@ -101,7 +137,11 @@ export class XmlTokenizer {
   private carriedColumns = 0;
   /** Buffer index of the construct being reported to the handler. */
   private eventStart = 0;
-  private readonly names: (string | undefined)[] = new Array<string | undefined>(NAME_SLOTS).fill(undefined);
+  // The intern table (see NAME_SLOTS): a slot holds a name and its packing; length 0 is an empty slot.
+  private readonly slotName: string[] = new Array<string>(NAME_SLOTS).fill('');
+  private readonly slotLength = new Uint8Array(NAME_SLOTS);
+  private readonly slotLo = new Float64Array(NAME_SLOTS);
+  private readonly slotHi = new Float64Array(NAME_SLOTS);
   /** Where the name last read by readName ends. */
   private nameEnd = 0;
   /** Whether the value valueEnd last scanned needs more than slicing (see specialValue). */
@@ -117,7 +157,10 @@ export class XmlTokenizer {
     private readonly file: string | undefined,
     knownNames: readonly string[] = [],
   ) {
-    for (const name of knownNames) this.names[nameHash(name) & (NAME_SLOTS - 1)] = name;
+    for (const name of knownNames) {
+      const packed = packName(name);
+      if (packed) this.keep(name, name.length, packed.lo, packed.hi);
+    }
   }
 
   /** Line and column (1-based) of the construct currently being reported. */
@@ -316,20 +359,20 @@ export class XmlTokenizer {
   }
 
   private closeTag(start: number): void {
-    // Nearly every close tag is exactly "</" + the open element's name + ">": compare, don't scan.
-    const open = this.stack[this.stack.length - 1];
-    if (open !== undefined) {
-      const gt = start + 2 + open.length;
-      const buf = this.buf;
-      if (gt < buf.length && buf.charCodeAt(gt) === 62 /* > */ && buf.startsWith(open, start + 2)) {
-        this.endElement(start, gt + 1, open);
+    // Nearly every close tag is exactly "</" + the open element's name + ">": the interned names are compared as pointers.
+    const buf = this.buf;
+    if (start + 2 < buf.length && isNameStart(buf.charCodeAt(start + 2))) {
+      const name = this.readName(start + 2);
+      const gt = this.nameEnd;
+      if (name === this.stack[this.stack.length - 1] && gt < buf.length && buf.charCodeAt(gt) === 62 /* > */) {
+        this.endElement(start, gt + 1, name);
         return;
       }
     }
     this.closeTagCarefully(start);
   }
 
-  /** Any other close tag: spaces before ">", a mismatch, a non-ASCII name from bytes, or one not complete in the buffer. */
+  /** Any other close tag: spaces before ">", a mismatch, or one not complete in the buffer. */
   private closeTagCarefully(start: number): void {
     const buf = this.buf;
     const gt = this.skipTo('>', start + 2, start);
@@ -355,22 +398,34 @@ export class XmlTokenizer {
   private readName(from: number): string {
     const buf = this.buf;
     const len = buf.length;
-    let hash = 0;
+    let lo = 0;
+    let hi = 0;
+    let high = 0;
     let i = from;
     while (i < len) {
       const c = buf.charCodeAt(i);
       if (!isNameChar(c)) break;
-      hash = (hash * 31 + c) | 0;
+      high |= c;
+      if (i - from < 7) lo = lo * 128 + c;
+      else hi = hi * 128 + c;
       i++;
     }
     this.nameEnd = i;
-    const slot = hash & (NAME_SLOTS - 1);
-    const known = this.names[slot];
-    if (known !== undefined && known.length === i - from && buf.startsWith(known, from)) return known;
-    const name = this.decoded(buf.slice(from, i));
-    // A re-decoded name no longer matches the buffer's text, so it is not kept.
-    if (name.length === i - from) this.names[slot] = name;
+    const length = i - from;
+    if (length > PACKED_MAX || high >= 0x80) return this.decoded(buf.slice(from, i));
+    const slot = nameSlot(length, lo, hi);
+    if (this.slotLength[slot] === length && this.slotLo[slot] === lo && this.slotHi[slot] === hi) return this.slotName[slot]!;
+    const name = buf.slice(from, i);
+    this.keep(name, length, lo, hi);
     return name;
+  }
+
+  private keep(name: string, length: number, lo: number, hi: number): void {
+    const slot = nameSlot(length, lo, hi);
+    this.slotName[slot] = name;
+    this.slotLength[slot] = length;
+    this.slotLo[slot] = lo;
+    this.slotHi[slot] = hi;
   }
 
   private openTag(start: number): void {
@@ -440,7 +495,7 @@ export class XmlTokenizer {
       if (k >= len) this.incomplete(tagStart);
       const c = buf.charCodeAt(k);
       if (c === quote) break;
-      if (c === 60 /* < */ || c === 38 /* & */ || c === 9 || c === 10 || c === 13 || c >= 0x80) special = true;
+      if ((charClass(c) & VALUE_SPECIAL) !== 0) special = true;
       k++;
     }
     this.special = special;

@@ -46,6 +46,8 @@ const DOCS: Record<string, string> = {
   'non-ascii text, values and references': '<a t="é&amp;&#233;x" u="😀\tß">ü&lt;&#x1F600;ß<![CDATA[ä]]></a>',
   'non-ascii before an error on the line': '<a>\n  <b t="ä😀"></c>\n</a>',
   'non-ascii close tag mismatch': '<ä></ö>',
+  'names longer than the intern table packs': '<a-very-long-element-name some-long-attribute-name="1"><a-very-long-element-name/></a-very-long-element-name>',
+  'long close tag mismatch': '<a-very-long-element-name></a-very-long-element-nam>',
 };
 
 function libxmlAccepts(dir: string, name: string, text: string): boolean {
@@ -138,6 +140,18 @@ describe('XmlTokenizer', () => {
     // "  <b t=\"ä😀\">" is 13 UTF-16 code units (😀 is two), so </c> starts at column 14.
     expect(error!.data).toMatchObject({ line: 2, column: 14 });
     expect(tokenize(DOCS['non-ascii close tag mismatch']!, 1, true).error!.message).toBe('doc.xml:1:4: close tag </ö> does not match <ä>');
+  });
+
+  it('hands out each name exactly, with more distinct names than the intern table has slots', () => {
+    // Names of every length up to past the packed limit, differing in one character, repeated so slots are reused and overwritten.
+    const names = Array.from({ length: 3000 }, (_, i) => `n${'x'.repeat(i % 17)}${i.toString(36)}`);
+    const doc = `<root>${[...names, ...names].map((n) => `<${n} ${n}="v"/>`).join('')}</root>`;
+    for (const bytes of [false, true]) {
+      const { events, error } = tokenize(doc, 7, bytes);
+      expect(error).toBeNull();
+      const expected = ['<root>', ...[...names, ...names].flatMap((n) => [`<${n} ${n}=v>`, `</${n}>`]), '</root>'];
+      expect(events).toEqual(expected);
+    }
   });
 
   it('decodes references and normalises attribute whitespace', () => {
