@@ -114,13 +114,27 @@ function nameSlot(length: number, lo: number, hi: number): number {
   return ((lo | 0) ^ ((hi | 0) * 31) ^ (length * 0x9e5)) & (NAME_SLOTS - 1);
 }
 
+/**
+ * The carried tail followed by new bytes. When the caller feeds successive
+ * windows of one large chunk, the tail's bytes are still right before the
+ * new ones in memory: checked equal, that memory is used in place rather
+ * than copying the whole window.
+ */
+function joinTail(tail: Buffer, bytes: Buffer): Buffer {
+  const start = bytes.byteOffset - tail.byteLength;
+  if (start >= 0 && Buffer.from(bytes.buffer, start, tail.byteLength).equals(tail)) return Buffer.from(bytes.buffer, start, tail.byteLength + bytes.byteLength);
+  return Buffer.concat([tail, bytes], tail.byteLength + bytes.byteLength);
+}
+
 /** Thrown inside the tokenizer when a construct continues past the buffered text. */
 const INCOMPLETE = Symbol('incomplete');
 
 export class XmlTokenizer {
   private buf = '';
-  /** Bytes mode: the bytes `buf` was decoded from (as Latin-1). */
-  private bytes: Buffer | null = null;
+  /** Fed bytes (writeBytes): `buf` is UTF-8 read as Latin-1. */
+  private bytesMode = false;
+  /** Bytes mode: a copy of the bytes after `pos`, which the next chunk continues. */
+  private tail: Buffer | null = null;
   /** Bytes mode, and `buf` holds bytes ≥ 0x80: strings handed out may need re-decoding as UTF-8. */
   private high = false;
   private pos = 0;
@@ -186,15 +200,16 @@ export class XmlTokenizer {
 
   /** Feeds UTF-8 bytes (see the file comment). Use either this or write for one document, not both. */
   writeBytes(chunk: Uint8Array): void {
+    this.bytesMode = true;
     const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    const old = this.bytes;
-    const rest = old === null ? 0 : old.byteLength - this.pos;
     this.dropConsumed();
-    // A fresh decode of carried + new bytes keeps `buf` one flat string.
-    this.bytes = rest > 0 ? Buffer.concat([old!.subarray(old!.byteLength - rest), bytes], rest + bytes.byteLength) : bytes;
-    this.buf = this.bytes.toString('latin1');
-    this.high = !isAscii(this.bytes);
+    const joined = this.tail === null ? bytes : joinTail(this.tail, bytes);
+    // One fresh decode of tail + new bytes keeps `buf` one flat string.
+    this.buf = joined.toString('latin1');
+    this.high = !isAscii(joined);
     this.parse();
+    // Copied, not viewed: the caller may reuse its memory once this returns.
+    this.tail = this.pos < joined.byteLength ? Buffer.from(joined.subarray(this.pos)) : null;
   }
 
   end(): void {
@@ -539,12 +554,12 @@ export class XmlTokenizer {
       else ch = PREDEFINED[ref];
       if (ch === undefined) throw this.error('XML_MALFORMED', `undefined entity or bad character reference "&${ref};"`, at + amp);
       // From bytes, the text around is still UTF-8 read as Latin-1 (re-decoded as a whole later): so is the character.
-      if (this.bytes !== null && ch.charCodeAt(0) >= 0x80) ch = Buffer.from(ch, 'utf8').toString('latin1');
+      if (this.bytesMode && ch.charCodeAt(0) >= 0x80) ch = Buffer.from(ch, 'utf8').toString('latin1');
       out += raw.slice(last, amp) + ch;
       last = semi + 1;
     }
     out += raw.slice(last);
-    return this.bytes !== null && HIGH_BYTE.test(out) ? fromLatin1(out) : out;
+    return this.bytesMode && HIGH_BYTE.test(out) ? fromLatin1(out) : out;
   }
 }
 

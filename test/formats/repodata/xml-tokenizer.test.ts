@@ -142,6 +142,41 @@ describe('XmlTokenizer', () => {
     expect(tokenize(DOCS['non-ascii close tag mismatch']!, 1, true).error!.message).toBe('doc.xml:1:4: close tag </ö> does not match <ä>');
   });
 
+  it('reads bytes right whether the caller hands out windows of one buffer or reuses its memory between calls', () => {
+    const text = `<r>${DOCS['non-ascii text, values and references']}<b x="yyyyyyyyyyyy">zzzzzzzzzzzz</b></r>`;
+    const utf8 = Buffer.from(text, 'utf8');
+    const expected = tokenize(text, Number.MAX_SAFE_INTEGER).events;
+    const run = (feed: (tk: XmlTokenizer) => void): string[] => {
+      const events: string[] = [];
+      const tk = new XmlTokenizer(
+        { open: (n, a) => events.push(`<${n}${a.length ? ` ${a.join('=')}` : ''}>`), close: (n) => events.push(`</${n}>`), text: (t) => events.push(`T:${t}`) },
+        'doc.xml',
+      );
+      feed(tk);
+      tk.end();
+      return merged(events);
+    };
+    for (const size of [1, 2, 5, 11]) {
+      // Adjacent windows of one buffer: the carried tail is used in place.
+      expect(
+        run((tk) => {
+          for (let i = 0; i < utf8.length; i += size) tk.writeBytes(utf8.subarray(i, i + size));
+        }),
+      ).toEqual(merged(expected));
+      // One scratch buffer overwritten for every call: the carried tail must have been copied.
+      const scratch = Buffer.alloc(size * 2);
+      expect(
+        run((tk) => {
+          for (let i = 0; i < utf8.length; i += size) {
+            const n = utf8.copy(scratch, size, i, Math.min(i + size, utf8.length));
+            tk.writeBytes(scratch.subarray(size, size + n));
+            scratch.fill(0x3c);
+          }
+        }),
+      ).toEqual(merged(expected));
+    }
+  });
+
   it('hands out each name exactly, with more distinct names than the intern table has slots', () => {
     // Names of every length up to past the packed limit, differing in one character, repeated so slots are reused and overwritten.
     const names = Array.from({ length: 3000 }, (_, i) => `n${'x'.repeat(i % 17)}${i.toString(36)}`);
