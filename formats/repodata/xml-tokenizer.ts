@@ -40,7 +40,14 @@ export interface XmlEvents {
   wantsText?(): boolean;
 }
 
-const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+// A Map, not an object literal: "&constructor;" must be an undefined entity, not Object.prototype's.
+const PREDEFINED = new Map([
+  ['lt', '<'],
+  ['gt', '>'],
+  ['amp', '&'],
+  ['quot', '"'],
+  ['apos', "'"],
+]);
 const NO_ATTRIBUTES: XmlAttributes = Object.freeze([]) as XmlAttributes;
 
 // Character classes of ASCII, as bits in a table: one load instead of a chain of comparisons per character.
@@ -544,23 +551,46 @@ export class XmlTokenizer {
   private decode(raw: string, at: number): string {
     let out = '';
     let last = 0;
+    // Whether `out` may hold bytes ≥ 0x80 to re-decode: from the buffer, or from a character reference.
+    let high = this.high;
     for (let amp = raw.indexOf('&'); amp >= 0; amp = raw.indexOf('&', last)) {
       const semi = raw.indexOf(';', amp);
       if (semi < 0) throw this.error('XML_MALFORMED', '"&" must start an entity or character reference', at + amp);
-      const ref = raw.slice(amp + 1, semi);
-      let ch: string | undefined;
-      if (ref.startsWith('#x')) ch = /^#x[0-9a-fA-F]+$/.test(ref) ? codePoint(Number.parseInt(ref.slice(2), 16)) : undefined;
-      else if (ref.startsWith('#')) ch = /^#[0-9]+$/.test(ref) ? codePoint(Number.parseInt(ref.slice(1), 10)) : undefined;
-      else ch = PREDEFINED[ref];
-      if (ch === undefined) throw this.error('XML_MALFORMED', `undefined entity or bad character reference "&${ref};"`, at + amp);
-      // From bytes, the text around is still UTF-8 read as Latin-1 (re-decoded as a whole later): so is the character.
-      if (this.bytesMode && ch.charCodeAt(0) >= 0x80) ch = Buffer.from(ch, 'utf8').toString('latin1');
+      let ch = predefined(raw, amp, semi) ?? this.reference(raw.slice(amp + 1, semi), at + amp);
+      // From bytes, the text around is still UTF-8 read as Latin-1 (re-decoded as a whole below): so is the character.
+      if (this.bytesMode && ch.charCodeAt(0) >= 0x80) {
+        ch = Buffer.from(ch, 'utf8').toString('latin1');
+        high = true;
+      }
       out += raw.slice(last, amp) + ch;
       last = semi + 1;
     }
     out += raw.slice(last);
-    return this.bytesMode && HIGH_BYTE.test(out) ? fromLatin1(out) : out;
+    return high && HIGH_BYTE.test(out) ? fromLatin1(out) : out;
   }
+
+  /** The character of a reference other than the common predefined ones ("&" and ";" stripped), or an error at `at`. */
+  private reference(ref: string, at: number): string {
+    let ch: string | undefined;
+    if (ref.startsWith('#x')) ch = /^#x[0-9a-fA-F]+$/.test(ref) ? codePoint(Number.parseInt(ref.slice(2), 16)) : undefined;
+    else if (ref.startsWith('#')) ch = /^#[0-9]+$/.test(ref) ? codePoint(Number.parseInt(ref.slice(1), 10)) : undefined;
+    else ch = PREDEFINED.get(ref);
+    if (ch === undefined) throw this.error('XML_MALFORMED', `undefined entity or bad character reference "&${ref};"`, at);
+    return ch;
+  }
+}
+
+/** The predefined entity at raw[amp] ("&" … ";" at semi), told by its characters: text in repodata is full of "&lt;" and "&gt;". */
+function predefined(raw: string, amp: number, semi: number): string | undefined {
+  const n = semi - amp - 1;
+  const c = raw.charCodeAt(amp + 1);
+  if (n === 2 && raw.charCodeAt(amp + 2) === 116 /* t */) return c === 108 /* l */ ? '<' : c === 103 /* g */ ? '>' : undefined;
+  if (n === 3 && c === 97 /* a */ && raw.charCodeAt(amp + 2) === 109 /* m */ && raw.charCodeAt(amp + 3) === 112 /* p */) return '&';
+  if (n === 4) {
+    const entity = raw.slice(amp + 1, semi);
+    return entity === 'quot' ? '"' : entity === 'apos' ? "'" : undefined;
+  }
+  return undefined;
 }
 
 function codePoint(n: number): string | undefined {

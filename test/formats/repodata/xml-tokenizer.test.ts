@@ -20,6 +20,7 @@ const DOCS: Record<string, string> = {
   'predefined entities': '<a t="&lt;&gt;&amp;&quot;&apos;">&lt;&amp;&gt;</a>',
   'character references': '<a t="&#65;&#x42;">&#x1F600;&#10;</a>',
   'undefined entity': '<a>&nbsp;</a>',
+  'entity named like an object property': '<a t="&toString;">&constructor;</a>',
   'bare ampersand': '<a>fish & chips</a>',
   'bad character reference': '<a>&#0;</a>',
   'lt in attribute': '<a t="<"/>',
