@@ -32,9 +32,10 @@ export function attribute(attributes: XmlAttributes, name: string): string | und
   return undefined;
 }
 
+/** `localName` is the part of `qname` after any prefix ("entry" of "rpm:entry"): readers match it whatever prefix a document binds. */
 export interface XmlEvents {
-  open(qname: string, attributes: XmlAttributes): void;
-  close(qname: string): void;
+  open(qname: string, attributes: XmlAttributes, localName: string): void;
+  close(qname: string, localName: string): void;
   text(text: string): void;
   /** False while the consumer ignores text (most of repodata), so whitespace between tags is not sliced out. */
   wantsText?(): boolean;
@@ -163,6 +164,12 @@ export class XmlTokenizer {
   private readonly slotLength = new Uint8Array(NAME_SLOTS);
   private readonly slotLo = new Float64Array(NAME_SLOTS);
   private readonly slotHi = new Float64Array(NAME_SLOTS);
+  /** The local part of each slot's name, kept so it is not sliced per tag. */
+  private readonly slotLocal: string[] = new Array<string>(NAME_SLOTS).fill('');
+  /** The local part of the name last read by readName. */
+  private nameLocal = '';
+  /** knownNames, to hand out local parts as the consumer's own strings too. */
+  private readonly known: Map<string, string>;
   /** Where the name last read by readName ends. */
   private nameEnd = 0;
   /** Whether the value valueEnd last scanned needs more than slicing (see specialValue). */
@@ -178,6 +185,7 @@ export class XmlTokenizer {
     private readonly file: string | undefined,
     knownNames: readonly string[] = [],
   ) {
+    this.known = new Map(knownNames.map((name) => [name, name]));
     for (const name of knownNames) {
       const packed = packName(name);
       if (packed) this.keep(name, name.length, packed.lo, packed.hi);
@@ -387,7 +395,7 @@ export class XmlTokenizer {
       const name = this.readName(start + 2);
       const gt = this.nameEnd;
       if (name === this.stack[this.stack.length - 1] && gt < buf.length && buf.charCodeAt(gt) === 62 /* > */) {
-        this.endElement(start, gt + 1, name);
+        this.endElement(start, gt + 1, name, this.nameLocal);
         return;
       }
     }
@@ -405,15 +413,15 @@ export class XmlTokenizer {
     const open = this.stack[this.stack.length - 1];
     if (open === undefined) throw this.error('XML_MALFORMED', `close tag </${name}> without an open element`, start);
     if (open !== name) throw this.error('XML_MALFORMED', `close tag </${name}> does not match <${open}>`, start);
-    this.endElement(start, gt + 1, open);
+    this.endElement(start, gt + 1, open, this.localOf(open));
   }
 
-  private endElement(start: number, end: number, name: string): void {
+  private endElement(start: number, end: number, name: string, local: string): void {
     this.stack.pop();
     if (this.stack.length === 0) this.rootClosed = true;
     this.pos = end;
     this.eventStart = start;
-    this.events.close(name);
+    this.events.close(name, local);
   }
 
   /** Reads the name whose first character (already checked) is at `from`; returns it interned and sets nameEnd. */
@@ -434,12 +442,26 @@ export class XmlTokenizer {
     }
     this.nameEnd = i;
     const length = i - from;
-    if (length > PACKED_MAX || high >= 0x80) return this.decoded(buf.slice(from, i));
+    if (length > PACKED_MAX || high >= 0x80) {
+      const name = this.decoded(buf.slice(from, i));
+      this.nameLocal = this.localOf(name);
+      return name;
+    }
     const slot = nameSlot(length, lo, hi);
-    if (this.slotLength[slot] === length && this.slotLo[slot] === lo && this.slotHi[slot] === hi) return this.slotName[slot]!;
+    if (this.slotLength[slot] === length && this.slotLo[slot] === lo && this.slotHi[slot] === hi) {
+      this.nameLocal = this.slotLocal[slot]!;
+      return this.slotName[slot]!;
+    }
     const name = buf.slice(from, i);
     this.keep(name, length, lo, hi);
+    this.nameLocal = this.slotLocal[slot]!;
     return name;
+  }
+
+  private localOf(qname: string): string {
+    const colon = qname.indexOf(':');
+    const local = colon < 0 ? qname : qname.slice(colon + 1);
+    return this.known.get(local) ?? local;
   }
 
   private keep(name: string, length: number, lo: number, hi: number): void {
@@ -448,6 +470,7 @@ export class XmlTokenizer {
     this.slotLength[slot] = length;
     this.slotLo[slot] = lo;
     this.slotHi[slot] = hi;
+    this.slotLocal[slot] = this.localOf(name);
   }
 
   private openTag(start: number): void {
@@ -456,6 +479,7 @@ export class XmlTokenizer {
     let i = start + 1;
     if (!isNameStart(buf.charCodeAt(i))) throw this.error('XML_MALFORMED', 'invalid element name', i);
     const name = this.readName(i);
+    const local = this.nameLocal;
     i = this.nameEnd;
     let attributes: string[] | null = null;
     let selfClosing = false;
@@ -500,7 +524,7 @@ export class XmlTokenizer {
       }
       i = close + 1;
     }
-    this.startElement(start, i, name, attributes ?? NO_ATTRIBUTES, selfClosing);
+    this.startElement(start, i, name, local, attributes ?? NO_ATTRIBUTES, selfClosing);
   }
 
   /**
@@ -534,16 +558,16 @@ export class XmlTokenizer {
     return references ? value : this.decoded(value);
   }
 
-  private startElement(start: number, end: number, name: string, attributes: XmlAttributes, selfClosing: boolean): void {
+  private startElement(start: number, end: number, name: string, local: string, attributes: XmlAttributes, selfClosing: boolean): void {
     if (this.rootClosed) throw this.error('XML_MALFORMED', 'a second root element', start);
     this.sawRoot = true;
     this.pos = end;
     this.eventStart = start;
     if (!selfClosing) this.stack.push(name);
-    this.events.open(name, attributes);
+    this.events.open(name, attributes, local);
     if (selfClosing) {
       if (this.stack.length === 0) this.rootClosed = true;
-      this.events.close(name);
+      this.events.close(name, local);
     }
   }
 

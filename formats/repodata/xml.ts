@@ -65,28 +65,10 @@ export async function* readXmlRecords<T>(source: ByteSource, handler: XmlRecordH
       return tokenizer!.position.column;
     },
   };
-  // The tokenizer hands out the same string for each name, so local parts are looked up, not sliced per tag;
-  // the last one is kept apart since most close tags follow the open tag of the same element.
-  const known = new Map((handler.names ?? []).map((name) => [name, name]));
-  const locals = new Map<string, string>();
-  let lastQname = '';
-  let lastLocal = '';
-  const local = (qname: string): string => {
-    if (qname === lastQname) return lastLocal;
-    let name = locals.get(qname);
-    if (name === undefined) {
-      name = localName(qname);
-      name = known.get(name) ?? name;
-      locals.set(qname, name);
-    }
-    lastQname = qname;
-    lastLocal = name;
-    return name;
-  };
   tokenizer = new XmlTokenizer(
     {
-      open: (qname, attributes) => handler.open(local(qname), attributes, position),
-      close: (qname) => handler.close(local(qname), position),
+      open: (_qname, attributes, local) => handler.open(local, attributes, position),
+      close: (_qname, local) => handler.close(local, position),
       text: (text) => handler.text(text),
       wantsText: handler.wantsText ? () => handler.wantsText!() : undefined,
     },

@@ -38,6 +38,7 @@ const DOCS: Record<string, string> = {
   'bad name': '<1a/>',
   'non-ascii names': '<ä ö="ü">ß</ä>',
   prefixes: '<r:a xmlns:r="urn:x"><r:b r:c="d"/></r:a>',
+  'close tag with another prefix': '<r:a xmlns:r="urn:x" xmlns:x="urn:x"></x:a>',
   'whitespace in tags': '<a  x = "1"\n\t y="2" ></a >',
   empty: '',
   'only whitespace': '  \n',
@@ -175,6 +176,33 @@ describe('XmlTokenizer', () => {
           }
         }),
       ).toEqual(merged(expected));
+    }
+  });
+
+  it('reports the local part of every name, prefixed or not, short, long or non-ASCII', () => {
+    const known = ['entry', 'metadata'];
+    const doc = '<metadata xmlns:rpm="u" xmlns:r="u"><rpm:entry/><r:entry></r:entry><entry/><rpm:a-rather-long-element-name/><ä:ö xmlns:ä="u"/></metadata>';
+    for (const bytes of [false, true]) {
+      const seen: string[][] = [];
+      const tk = new XmlTokenizer({ open: (q, _a, l) => seen.push(['open', q, l]), close: (q, l) => seen.push(['close', q, l]), text: () => {} }, 'doc.xml', known);
+      if (bytes) tk.writeBytes(Buffer.from(doc, 'utf8'));
+      else tk.write(doc);
+      tk.end();
+      const long = 'a-rather-long-element-name';
+      expect(seen).toEqual([
+        ['open', 'metadata', 'metadata'],
+        ['open', 'rpm:entry', 'entry'],
+        ['close', 'rpm:entry', 'entry'],
+        ['open', 'r:entry', 'entry'],
+        ['close', 'r:entry', 'entry'],
+        ['open', 'entry', 'entry'],
+        ['close', 'entry', 'entry'],
+        ['open', `rpm:${long}`, long],
+        ['close', `rpm:${long}`, long],
+        ['open', 'ä:ö', 'ö'],
+        ['close', 'ä:ö', 'ö'],
+        ['close', 'metadata', 'metadata'],
+      ]);
     }
   });
 
