@@ -102,7 +102,8 @@ function fromLatin1(s: string): string {
  * into two numbers below 2^53 — its characters, losslessly. Longer or
  * non-ASCII names are sliced each time.
  */
-const NAME_SLOTS = 1024;
+const NAME_BITS = 12;
+const NAME_SLOTS = 1 << NAME_BITS;
 const PACKED_MAX = 14;
 const HIGH_CHAR = /[^\x00-\x7f]/;
 
@@ -118,8 +119,10 @@ function packName(name: string): { lo: number; hi: number } | null {
   return { lo, hi };
 }
 
+/** The slot of a packed name: all its bits mixed by a multiplicative hash, whose top bits pick the slot. */
 function nameSlot(length: number, lo: number, hi: number): number {
-  return ((lo | 0) ^ ((hi | 0) * 31) ^ (length * 0x9e5)) & (NAME_SLOTS - 1);
+  const mixed = (lo | 0) ^ Math.imul((lo / 0x100000000) | 0, 0x2545f491) ^ Math.imul(hi | 0, 0x1b873593) ^ Math.imul((hi / 0x100000000) | 0, 0x85ebca6b) ^ length;
+  return Math.imul(mixed, 0x9e3779b1) >>> (32 - NAME_BITS);
 }
 
 /**

@@ -46,12 +46,6 @@ export interface XmlPosition {
   readonly column: number;
 }
 
-/** The local part of a qualified name: readers match `rpm:entry` whatever prefix the document binds. */
-export function localName(qname: string): string {
-  const colon = qname.indexOf(':');
-  return colon < 0 ? qname : qname.slice(colon + 1);
-}
-
 /** Streams the records a handler builds from an XML document. */
 export async function* readXmlRecords<T>(source: ByteSource, handler: XmlRecordHandler<T>, options: XmlReadOptions = {}): AsyncGenerator<T> {
   const file = options.file;

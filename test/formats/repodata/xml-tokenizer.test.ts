@@ -208,7 +208,7 @@ describe('XmlTokenizer', () => {
 
   it('hands out each name exactly, with more distinct names than the intern table has slots', () => {
     // Names of every length up to past the packed limit, differing in one character, repeated so slots are reused and overwritten.
-    const names = Array.from({ length: 3000 }, (_, i) => `n${'x'.repeat(i % 17)}${i.toString(36)}`);
+    const names = Array.from({ length: 10000 }, (_, i) => `n${'x'.repeat(i % 17)}${i.toString(36)}`);
     const doc = `<root>${[...names, ...names].map((n) => `<${n} ${n}="v"/>`).join('')}</root>`;
     for (const bytes of [false, true]) {
       const { events, error } = tokenize(doc, 7, bytes);
