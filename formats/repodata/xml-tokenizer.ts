@@ -327,16 +327,19 @@ export class XmlTokenizer {
 
   private textRun(start: number): void {
     const buf = this.buf;
-    const lt = buf.indexOf('<', start);
+    // Most runs are the indentation between two tags: spaces up to a "<". Nobody reads it when the
+    // consumer wants no text, so it is checked (only whitespace) without a search or a slice.
+    let k = start;
+    while (k < buf.length && isSpace(buf.charCodeAt(k))) k++;
+    if (k < buf.length && buf.charCodeAt(k) === 60 /* < */ && this.stack.length > 0 && this.events.wantsText && !this.events.wantsText()) {
+      this.pos = k;
+      return;
+    }
+    const lt = buf.indexOf('<', k);
     const end = lt < 0 ? this.heldBack(start) : lt;
-    if (this.stack.length > 0 && this.events.wantsText && !this.events.wantsText()) {
-      // Indentation between tags nobody reads: checked (it is only whitespace) without being sliced out.
-      let k = start;
-      while (k < end && isSpace(buf.charCodeAt(k))) k++;
-      if (k === end) {
-        this.pos = end;
-        return;
-      }
+    if (end === k && this.stack.length > 0 && this.events.wantsText && !this.events.wantsText()) {
+      this.pos = end;
+      return;
     }
     const raw = buf.slice(start, end);
     if (this.stack.length === 0) {
