@@ -17,7 +17,7 @@
  * inside a multi-byte UTF-8 sequence, so the cuts never split a character;
  * only the strings handed out that hold bytes ≥ 0x80 are re-decoded as UTF-8.
  */
-import { isAscii } from 'node:buffer';
+import { Buffer, isAscii } from 'node:buffer';
 import { DistrokitError } from '../errors.js';
 
 /**
