@@ -4,20 +4,49 @@ import { attribute, type XmlAttributes, type XmlPosition, xmlError } from './xml
 
 const FLAGS = new Set<string>(['EQ', 'LT', 'LE', 'GT', 'GE', 'NE']);
 
+/** Attribute names parseEntry, fileType and parseVersion compare against (see XmlRecordHandler.names). */
+export const ENTRY_ATTRIBUTES = ['name', 'flags', 'epoch', 'ver', 'rel', 'pre', 'type'] as const;
+
 export function parseEntry(attributes: XmlAttributes, at: XmlPosition): RpmEntry {
-  const name = attribute(attributes, 'name');
+  // One pass over the attributes: rpm:entry is most of primary.xml's tags.
+  let name: string | undefined;
+  let flags: string | undefined;
+  let epoch: string | undefined;
+  let ver: string | undefined;
+  let rel: string | undefined;
+  let pre: string | undefined;
+  for (let i = 0; i < attributes.length; i += 2) {
+    const value = attributes[i + 1];
+    switch (attributes[i]) {
+      case 'name':
+        name = value;
+        break;
+      case 'flags':
+        flags = value;
+        break;
+      case 'epoch':
+        epoch = value;
+        break;
+      case 'ver':
+        ver = value;
+        break;
+      case 'rel':
+        rel = value;
+        break;
+      case 'pre':
+        pre = value;
+    }
+  }
   if (name === undefined || name === '') throw xmlError('REPODATA_MISSING_FIELD', 'rpm:entry without a name', at);
   const entry: RpmEntry = { name };
-  const flags = attribute(attributes, 'flags');
   if (flags !== undefined && flags !== '') {
     if (!FLAGS.has(flags)) throw xmlError('REPODATA_BAD_FLAGS', `rpm:entry ${name} has unknown flags="${flags}"`, at);
     entry.flags = flags as EntryFlags;
     // createrepo_c writes epoch/ver/rel only together with flags; without flags they mean nothing.
-    if (attribute(attributes, 'epoch') !== undefined && attribute(attributes, 'epoch') !== '') entry.epoch = attribute(attributes, 'epoch');
-    if (attribute(attributes, 'ver') !== undefined) entry.version = attribute(attributes, 'ver');
-    if (attribute(attributes, 'rel') !== undefined && attribute(attributes, 'rel') !== '') entry.release = attribute(attributes, 'rel');
+    if (epoch !== undefined && epoch !== '') entry.epoch = epoch;
+    if (ver !== undefined) entry.version = ver;
+    if (rel !== undefined && rel !== '') entry.release = rel;
   }
-  const pre = attribute(attributes, 'pre');
   if (pre === '1' || pre === 'true') entry.pre = true;
   return entry;
 }

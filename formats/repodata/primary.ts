@@ -5,7 +5,7 @@
  * gets it wrong), so nothing is sized from it.
  */
 import type { ByteSource } from '../bytes.js';
-import { fileEntry, fileType, parseEntry, parseVersion } from './entries.js';
+import { ENTRY_ATTRIBUTES, fileEntry, fileType, parseEntry, parseVersion } from './entries.js';
 import { DEPENDENCY_SECTIONS, type DependencySection, type FileType, type PrimaryPackage, type RpmEntry } from './types.js';
 import { integerAttribute, readXmlRecords, type XmlPosition, type XmlReadOptions, type XmlRecordHandler, xmlError } from './xml.js';
 import { attribute, type XmlAttributes } from './xml.js';
@@ -28,9 +28,33 @@ const TEXT_FIELDS = new Set([
 ]);
 
 const SECTIONS = new Set<string>(DEPENDENCY_SECTIONS);
-const REQUIRED_FIELDS = ['name', 'arch', 'version', 'checksum', 'location'] as const;
 
-type Draft = Partial<PrimaryPackage> & Pick<PrimaryPackage, DependencySection | 'files' | 'line'> & { checksumType?: string };
+/** Every name the handler compares against (see XmlRecordHandler.names). */
+const NAMES = [
+  'metadata',
+  'package',
+  'entry',
+  ...TEXT_FIELDS,
+  'version',
+  'time',
+  'size',
+  'location',
+  'header-range',
+  'format',
+  ...DEPENDENCY_SECTIONS,
+  ...ENTRY_ATTRIBUTES,
+  'file',
+  'build',
+  'installed',
+  'archive',
+  'href',
+  'xml:base',
+  'start',
+  'end',
+  'pkgid',
+];
+
+type Draft = Partial<PrimaryPackage> & Pick<PrimaryPackage, DependencySection | 'files' | 'line'>;
 
 function emptyDraft(line: number, type: string): Draft {
   return {
@@ -50,6 +74,7 @@ function emptyDraft(line: number, type: string): Draft {
 
 class PrimaryHandler implements XmlRecordHandler<PrimaryPackage> {
   readonly out: PrimaryPackage[] = [];
+  readonly names = NAMES;
   private depth = 0;
   private sawRoot = false;
   private pkg: Draft | null = null;
@@ -58,6 +83,8 @@ class PrimaryHandler implements XmlRecordHandler<PrimaryPackage> {
   private textField: string | null = null;
   private buffer = '';
   private fileKind: FileType = 'file';
+  /** The checksum's type attribute, until its text arrives (kept off the package: deleting a property slows the object down). */
+  private checksumType = '';
 
   open(name: string, attributes: XmlAttributes, at: XmlPosition): void {
     this.depth++;
@@ -81,7 +108,7 @@ class PrimaryHandler implements XmlRecordHandler<PrimaryPackage> {
       this.textField = name;
       this.buffer = '';
       if (name === 'file') this.fileKind = fileType(attributes, at);
-      if (name === 'checksum') pkg.checksumType = attribute(attributes, 'type') ?? '';
+      if (name === 'checksum') this.checksumType = attribute(attributes, 'type') ?? '';
       return;
     }
     switch (name) {
@@ -148,7 +175,7 @@ class PrimaryHandler implements XmlRecordHandler<PrimaryPackage> {
         pkg.files.push(fileEntry(value.trim(), this.fileKind, at));
         return;
       case 'checksum':
-        pkg.checksum = { type: pkg.checksumType ?? '', value: value.trim() };
+        pkg.checksum = { type: this.checksumType, value: value.trim() };
         return;
       // Literal property names: a computed key from the tag name would be hashed on every store.
       case 'name':
@@ -192,12 +219,9 @@ class PrimaryHandler implements XmlRecordHandler<PrimaryPackage> {
 }
 
 function finishPackage(pkg: Draft, at: XmlPosition): PrimaryPackage {
-  for (const field of REQUIRED_FIELDS) {
-    if (pkg[field] === undefined || pkg[field] === '')
-      throw xmlError('REPODATA_MISSING_FIELD', `<package> without ${field}`, { file: at.file, line: pkg.line, column: 1 }, { entry: pkg.name });
-  }
+  const missing = !pkg.name ? 'name' : !pkg.arch ? 'arch' : !pkg.version ? 'version' : !pkg.checksum ? 'checksum' : !pkg.location ? 'location' : undefined;
+  if (missing) throw xmlError('REPODATA_MISSING_FIELD', `<package> without ${missing}`, { file: at.file, line: pkg.line, column: 1 }, { entry: pkg.name });
   pkg.pkgid = pkg.checksum!.value;
-  delete pkg.checksumType;
   return pkg as PrimaryPackage;
 }
 

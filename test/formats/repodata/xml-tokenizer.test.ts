@@ -20,6 +20,7 @@ const DOCS: Record<string, string> = {
   'predefined entities': '<a t="&lt;&gt;&amp;&quot;&apos;">&lt;&amp;&gt;</a>',
   'character references': '<a t="&#65;&#x42;">&#x1F600;&#10;</a>',
   'undefined entity': '<a>&nbsp;</a>',
+  'entity named like an object property': '<a t="&toString;">&constructor;</a>',
   'bare ampersand': '<a>fish & chips</a>',
   'bad character reference': '<a>&#0;</a>',
   'lt in attribute': '<a t="<"/>',
@@ -37,12 +38,18 @@ const DOCS: Record<string, string> = {
   'bad name': '<1a/>',
   'non-ascii names': '<ä ö="ü">ß</ä>',
   prefixes: '<r:a xmlns:r="urn:x"><r:b r:c="d"/></r:a>',
+  'close tag with another prefix': '<r:a xmlns:r="urn:x" xmlns:x="urn:x"></x:a>',
   'whitespace in tags': '<a  x = "1"\n\t y="2" ></a >',
   empty: '',
   'only whitespace': '  \n',
   'truncated tag': '<a><b x="1',
   'truncated comment': '<a><!-- c',
   'space before name': '< a/>',
+  'non-ascii text, values and references': '<a t="é&amp;&#233;x" u="😀\tß">ü&lt;&#x1F600;ß<![CDATA[ä]]></a>',
+  'non-ascii before an error on the line': '<a>\n  <b t="ä😀"></c>\n</a>',
+  'non-ascii close tag mismatch': '<ä></ö>',
+  'names longer than the intern table packs': '<a-very-long-element-name some-long-attribute-name="1"><a-very-long-element-name/></a-very-long-element-name>',
+  'long close tag mismatch': '<a-very-long-element-name></a-very-long-element-nam>',
 };
 
 function libxmlAccepts(dir: string, name: string, text: string): boolean {
@@ -56,7 +63,8 @@ function libxmlAccepts(dir: string, name: string, text: string): boolean {
   }
 }
 
-function tokenize(text: string, chunk: number): { events: string[]; error: DistrokitError | null } {
+/** Feeds `text` as text (chunks of `chunk` characters) or, with `bytes`, as UTF-8 bytes (chunks of `chunk` bytes). */
+function tokenize(text: string, chunk: number, bytes = false): { events: string[]; error: DistrokitError | null } {
   const events: string[] = [];
   const tk = new XmlTokenizer(
     {
@@ -67,7 +75,10 @@ function tokenize(text: string, chunk: number): { events: string[]; error: Distr
     'doc.xml',
   );
   try {
-    for (let i = 0; i < text.length; i += chunk) tk.write(text.slice(i, i + chunk));
+    if (bytes) {
+      const utf8 = Buffer.from(text, 'utf8');
+      for (let i = 0; i < utf8.length; i += chunk) tk.writeBytes(utf8.subarray(i, i + chunk));
+    } else for (let i = 0; i < text.length; i += chunk) tk.write(text.slice(i, i + chunk));
     tk.end();
     return { events, error: null };
   } catch (err) {
@@ -105,6 +116,105 @@ describe('XmlTokenizer', () => {
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads UTF-8 bytes exactly as text: events, errors, lines and columns, whole and in 1-byte chunks', () => {
+    for (const [name, text] of Object.entries(DOCS)) {
+      const expected = tokenize(text, Number.MAX_SAFE_INTEGER);
+      for (const chunk of [Number.MAX_SAFE_INTEGER, 1, 2, 3]) {
+        const got = tokenize(text, chunk, true);
+        // Events before an error depend on where the chunks end; a rejected document is compared by its error.
+        if (!expected.error) expect({ name, chunk, events: merged(got.events) }).toEqual({ name, chunk, events: merged(expected.events) });
+        expect({ name, chunk, error: got.error && { code: got.error.code, message: got.error.message, ...got.error.data } }).toEqual({
+          name,
+          chunk,
+          error: expected.error && { code: expected.error.code, message: expected.error.message, ...expected.error.data },
+        });
+      }
+    }
+  });
+
+  it('decodes non-ASCII text and references together, and counts columns in characters', () => {
+    const doc = DOCS['non-ascii text, values and references']!;
+    expect(merged(tokenize(doc, 1, true).events)).toEqual(['<a t=é&éx=u=😀 ß>', 'T:ü<😀ßä', '</a>']);
+    const { error } = tokenize(DOCS['non-ascii before an error on the line']!, 1, true);
+    // "  <b t=\"ä😀\">" is 13 UTF-16 code units (😀 is two), so </c> starts at column 14.
+    expect(error!.data).toMatchObject({ line: 2, column: 14 });
+    expect(tokenize(DOCS['non-ascii close tag mismatch']!, 1, true).error!.message).toBe('doc.xml:1:4: close tag </ö> does not match <ä>');
+  });
+
+  it('reads bytes right whether the caller hands out windows of one buffer or reuses its memory between calls', () => {
+    const text = `<r>${DOCS['non-ascii text, values and references']}<b x="yyyyyyyyyyyy">zzzzzzzzzzzz</b></r>`;
+    const utf8 = Buffer.from(text, 'utf8');
+    const expected = tokenize(text, Number.MAX_SAFE_INTEGER).events;
+    const run = (feed: (tk: XmlTokenizer) => void): string[] => {
+      const events: string[] = [];
+      const tk = new XmlTokenizer(
+        { open: (n, a) => events.push(`<${n}${a.length ? ` ${a.join('=')}` : ''}>`), close: (n) => events.push(`</${n}>`), text: (t) => events.push(`T:${t}`) },
+        'doc.xml',
+      );
+      feed(tk);
+      tk.end();
+      return merged(events);
+    };
+    for (const size of [1, 2, 5, 11]) {
+      // Adjacent windows of one buffer: the carried tail is used in place.
+      expect(
+        run((tk) => {
+          for (let i = 0; i < utf8.length; i += size) tk.writeBytes(utf8.subarray(i, i + size));
+        }),
+      ).toEqual(merged(expected));
+      // One scratch buffer overwritten for every call: the carried tail must have been copied.
+      const scratch = Buffer.alloc(size * 2);
+      expect(
+        run((tk) => {
+          for (let i = 0; i < utf8.length; i += size) {
+            const n = utf8.copy(scratch, size, i, Math.min(i + size, utf8.length));
+            tk.writeBytes(scratch.subarray(size, size + n));
+            scratch.fill(0x3c);
+          }
+        }),
+      ).toEqual(merged(expected));
+    }
+  });
+
+  it('reports the local part of every name, prefixed or not, short, long or non-ASCII', () => {
+    const known = ['entry', 'metadata'];
+    const doc = '<metadata xmlns:rpm="u" xmlns:r="u"><rpm:entry/><r:entry></r:entry><entry/><rpm:a-rather-long-element-name/><ä:ö xmlns:ä="u"/></metadata>';
+    for (const bytes of [false, true]) {
+      const seen: string[][] = [];
+      const tk = new XmlTokenizer({ open: (q, _a, l) => seen.push(['open', q, l]), close: (q, l) => seen.push(['close', q, l]), text: () => {} }, 'doc.xml', known);
+      if (bytes) tk.writeBytes(Buffer.from(doc, 'utf8'));
+      else tk.write(doc);
+      tk.end();
+      const long = 'a-rather-long-element-name';
+      expect(seen).toEqual([
+        ['open', 'metadata', 'metadata'],
+        ['open', 'rpm:entry', 'entry'],
+        ['close', 'rpm:entry', 'entry'],
+        ['open', 'r:entry', 'entry'],
+        ['close', 'r:entry', 'entry'],
+        ['open', 'entry', 'entry'],
+        ['close', 'entry', 'entry'],
+        ['open', `rpm:${long}`, long],
+        ['close', `rpm:${long}`, long],
+        ['open', 'ä:ö', 'ö'],
+        ['close', 'ä:ö', 'ö'],
+        ['close', 'metadata', 'metadata'],
+      ]);
+    }
+  });
+
+  it('hands out each name exactly, with more distinct names than the intern table has slots', () => {
+    // Names of every length up to past the packed limit, differing in one character, repeated so slots are reused and overwritten.
+    const names = Array.from({ length: 10000 }, (_, i) => `n${'x'.repeat(i % 17)}${i.toString(36)}`);
+    const doc = `<root>${[...names, ...names].map((n) => `<${n} ${n}="v"/>`).join('')}</root>`;
+    for (const bytes of [false, true]) {
+      const { events, error } = tokenize(doc, 7, bytes);
+      expect(error).toBeNull();
+      const expected = ['<root>', ...[...names, ...names].flatMap((n) => [`<${n} ${n}=v>`, `</${n}>`]), '</root>'];
+      expect(events).toEqual(expected);
     }
   });
 
