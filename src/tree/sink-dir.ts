@@ -243,10 +243,20 @@ function finishMetaSync(full: string, node: TreeNode, owners: boolean, isLink: b
   utimesSync(full, atime, mtime);
 }
 
+/** Runs `work` over items, at most `width` at a time; after a failure takes no new item, waits for those running, then throws. */
 async function runPool<T>(items: T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
+  let failed = false;
   const workers = Array.from({ length: Math.min(width, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]!);
+    while (!failed && next < items.length) {
+      try {
+        await work(items[next++]!);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
   });
-  await Promise.all(workers);
+  const rejected = (await Promise.allSettled(workers)).find((r) => r.status === 'rejected');
+  if (rejected) throw (rejected as PromiseRejectedResult).reason;
 }
