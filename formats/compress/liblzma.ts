@@ -31,7 +31,11 @@ const LZMA_CONCATENATED = 0x08;
 const STREAM_SIZE = 96;
 const MAX_MEMORY = 2 ** 31; // the build's pointers are signed 32-bit
 
-/** The instance's exports, named (the build minifies them to letters; the order is that of its JS glue). */
+/**
+ * The instance's exports, named. The build minifies them to letters; this mapping is read
+ * from node-liblzma 5.1.3's lib/wasm/liblzma.js (`_lzma_code=Y.f`, `_malloc=Y.s`, …) and holds
+ * only for the binary pinned by LIBLZMA_WASM_SHA256, which load() checks first.
+ */
 interface Exports {
   memory: WebAssembly.Memory;
   init: () => void;
