@@ -38,17 +38,34 @@ async function intoTree(jobs: number): Promise<{ tree: Tree; cleanup: () => Prom
   return { tree, cleanup: async () => (await store.close(), rmSync(spoolDir, { recursive: true, force: true })) };
 }
 
-async function timed(label: string, fn: () => Promise<void> | void): Promise<number> {
-  const times: number[] = [];
+interface Cpu {
+  user: number;
+  sys: number;
+}
+
+/** Runs fn `runs` times; prints the median wall time and the CPU (user, sys) of that median run: this process's, plus what fn reports for its child processes. */
+async function timed(label: string, fn: () => Promise<Cpu | void> | Cpu | void): Promise<number> {
+  const samples: { wall: number; cpu: Cpu }[] = [];
   for (let i = 0; i < runs; i++) {
     const start = performance.now();
-    await fn();
-    times.push(performance.now() - start);
+    const before = process.cpuUsage(); // the whole process: worker threads included
+    const own = await fn();
+    const used = process.cpuUsage(before);
+    const mine = { user: used.user / 1e6, sys: used.system / 1e6 };
+    samples.push({ wall: performance.now() - start, cpu: own ? { user: own.user + mine.user, sys: own.sys + mine.sys } : mine });
   }
-  times.sort((a, b) => a - b);
-  const median = times[Math.floor(times.length / 2)]!;
-  console.log(`${label.padEnd(34)} median ${(median / 1000).toFixed(2)} s  (runs: ${times.map((t) => (t / 1000).toFixed(2)).join(', ')})`);
-  return median;
+  samples.sort((a, b) => a.wall - b.wall);
+  const median = samples[Math.floor(samples.length / 2)]!;
+  const cpu = `cpu user ${median.cpu.user.toFixed(2)} s, sys ${median.cpu.sys.toFixed(2)} s`;
+  console.log(`${label.padEnd(38)} median ${(median.wall / 1000).toFixed(2)} s  (runs: ${samples.map((t) => (t.wall / 1000).toFixed(2)).join(', ')}; ${cpu})`);
+  return median.wall;
+}
+
+/** The children's CPU that bash's `times` prints last ("0m1.234s 0m0.567s"). */
+function childCpu(timesOutput: string): Cpu {
+  const last = timesOutput.trim().split('\n').pop() ?? '';
+  const [user, sys] = [...last.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+  return { user: user ?? NaN, sys: sys ?? NaN };
 }
 
 let n = 0;
@@ -59,8 +76,9 @@ console.log(`input: ${debs.length} .debs, ${(compressed / 2 ** 20).toFixed(1)} M
 
 const peer = await timed('dpkg-deb -x loop', () => {
   const out = fresh();
-  execFileSync('bash', ['-c', `mkdir -p '${out}' && for d in "$@"; do dpkg-deb -x "$d" '${out}'; done`, 'bench', ...debs]);
+  const times = execFileSync('bash', ['-c', `mkdir -p '${out}' && for d in "$@"; do dpkg-deb -x "$d" '${out}'; done; times`, 'bench', ...debs], { encoding: 'utf8' });
   rmSync(out, { recursive: true, force: true });
+  return childCpu(times);
 });
 const ratios: string[] = [];
 for (const jobs of [1, cpus().length]) {

@@ -1,51 +1,70 @@
-/** xz through the WASM xz-embedded build in `xz-decompress` (the only maintained pure-WASM xz). */
-import xzModule from 'xz-decompress';
+/**
+ * xz through liblzma 5.8.4 compiled to WebAssembly (formats/compress/liblzma.ts).
+ * It verifies every check type xz writes (CRC32, CRC64, SHA-256), reads
+ * concatenated streams and stream padding like xz(1), and reports truncation,
+ * corruption and unsupported features as typed errors; input is fed and output
+ * taken in 1 MiB pieces, so the per-chunk cost stays small.
+ */
 import { type ByteSource, iterateBytes } from '../bytes.js';
 import { DistrokitError } from '../errors.js';
+import { LZMA, LzmaDecoder, LzmaError } from './liblzma.js';
 
-const { XzReadableStream } = xzModule as unknown as {
-  XzReadableStream: new (input: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>;
-};
+const IN_SIZE = 1 << 20;
+const OUT_SIZE = 1 << 20;
+/** Dictionaries up to 1 GiB (xz -9 uses 64 MiB); beyond that the input is refused, not decoded. */
+const MEMLIMIT = 1n << 30n;
 
 export async function* decompressXz(source: ByteSource, options: { file?: string } = {}): AsyncGenerator<Uint8Array> {
-  const it = iterateBytes(source)[Symbol.asyncIterator]();
-  let consumed = 0;
-  let sawInput = false;
-  const input = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const next = await it.next();
-      if (next.done) controller.close();
-      else {
-        sawInput = true;
-        consumed += next.value.byteLength;
-        controller.enqueue(next.value);
-      }
-    },
-  });
-  const reader = new XzReadableStream(input).getReader();
-  let finished = false;
+  const decoder = openDecoder(options.file);
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      yield value;
+    for await (const chunk of iterateBytes(source)) {
+      for (let at = 0; at < chunk.byteLength; ) {
+        at += decoder.setInput(chunk.subarray(at));
+        yield* drain(decoder, false, options.file);
+      }
     }
-    finished = true;
-  } catch (err) {
-    finished = true; // an error already released the decoder
-    if (err instanceof DistrokitError) throw err;
-    // xz-embedded reports numeric codes; 8 is XZ_BUF_ERROR (input ended early).
-    const message = (err as Error).message ?? String(err);
-    const truncated = /error code 8\b/.test(message) || !sawInput;
-    throw new DistrokitError(truncated ? 'XZ_TRUNCATED' : 'XZ_CORRUPT', `xz: ${truncated ? 'truncated input' : 'corrupt data'} (${message})`, {
-      file: options.file,
-      offset: consumed,
-    }, { cause: err });
+    yield* drain(decoder, true, options.file);
   } finally {
-    // xz-decompress decodes one stream at a time behind a module-wide mutex that
-    // only finishing, failing or cancelling releases: a consumer that stops early
-    // (a size limit, an error downstream) must cancel, or the next xz stream waits forever.
-    if (!finished) await reader.cancel().catch(() => undefined);
-    reader.releaseLock();
+    // Frees the stream's memory in the shared instance, also when the consumer stops early.
+    decoder.close();
   }
+}
+
+function openDecoder(file: string | undefined): LzmaDecoder {
+  try {
+    return new LzmaDecoder(IN_SIZE, OUT_SIZE, MEMLIMIT);
+  } catch (err) {
+    throw toError(err, file);
+  }
+}
+
+/**
+ * Runs the decoder until it needs input (finish = false) or until the end of the
+ * last stream (finish = true), yielding what it produces.
+ */
+function* drain(decoder: LzmaDecoder, finish: boolean, file: string | undefined): Generator<Uint8Array> {
+  for (;;) {
+    const { ret, output } = decoder.step(finish);
+    if (output.byteLength > 0) yield output;
+    if (ret === LZMA.STREAM_END) return;
+    if (ret !== LZMA.OK) throw toError(new LzmaError(ret, decoder.totalIn), file);
+    // Not finishing: a partly filled output buffer means the input piece is used up.
+    if (!finish && output.byteLength < OUT_SIZE && decoder.needsInput) return;
+  }
+}
+
+const FAILURES: Record<number, [code: string, what: string]> = {
+  [LZMA.BUF_ERROR]: ['XZ_TRUNCATED', 'truncated input'],
+  [LZMA.DATA_ERROR]: ['XZ_CORRUPT', 'corrupt data (a check or a structure does not match)'],
+  [LZMA.FORMAT_ERROR]: ['XZ_CORRUPT', 'not xz data (bad stream header)'],
+  [LZMA.OPTIONS_ERROR]: ['XZ_UNSUPPORTED', 'unsupported filter or options'],
+  [LZMA.UNSUPPORTED_CHECK]: ['XZ_UNSUPPORTED', 'an integrity check type this decoder cannot verify'],
+  [LZMA.MEMLIMIT_ERROR]: ['XZ_MEMORY', `needs more than ${MEMLIMIT >> 20n} MiB of dictionary memory`],
+  [LZMA.MEM_ERROR]: ['XZ_MEMORY', 'out of WebAssembly memory'],
+};
+
+function toError(err: unknown, file: string | undefined): DistrokitError {
+  if (!(err instanceof LzmaError)) return DistrokitError.wrap(err, 'XZ_INTERNAL', { file });
+  const [code, what] = FAILURES[err.ret] ?? ['XZ_INTERNAL', 'internal decoder error'];
+  return new DistrokitError(code, `xz: ${what} (liblzma ${err.ret})`, { file, offset: err.totalIn }, { cause: err });
 }

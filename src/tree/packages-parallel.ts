@@ -6,6 +6,7 @@
  * loop. File contents live in one spool file per worker under `spoolDir`;
  * the caller removes that directory once the tree has been written.
  */
+import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { DistrokitError } from '../../formats/errors.js';
@@ -29,20 +30,35 @@ function workerUrl(): URL {
   return import.meta.url.endsWith('.ts') ? new URL('../../dist/src/tree/package-worker.js', import.meta.url) : new URL('./package-worker.js', import.meta.url);
 }
 
+/** Indices of `files` by decreasing size (unreadable files last: their worker reports the error). */
+function largestFirst(files: string[]): number[] {
+  const size = (f: string) => {
+    try {
+      return statSync(f).size;
+    } catch {
+      return -1;
+    }
+  };
+  const sizes = files.map(size);
+  return files.map((_, i) => i).sort((a, b) => sizes[b]! - sizes[a]! || a - b);
+}
+
 export async function addPackagesToTree(tree: Tree, files: string[], options: AddPackagesOptions): Promise<{ file: string; owner: string; entries: number }[]> {
   const width = Math.max(1, Math.min(options.jobs ?? Math.min(availableParallelism(), 4), files.length));
   const workers = Array.from({ length: width }, () => new Worker(workerUrl(), { workerData: { spoolDir: options.spoolDir } }));
   const results = new Map<number, WorkerReply>();
   let wake: (() => void) | undefined;
   let failure: unknown;
-  let next = 0;
-  let consumed = 0;
+  const queue = largestFirst(files);
   const idle: Worker[] = [...workers];
-  // Decode ahead at most two packages per worker, so decoded entries do not pile up in memory.
+  // Every package is dispatched as soon as a worker is free, largest first, so one big
+  // package (gcc-12 is a fifth of the Debian closure) does not leave a worker idle at the
+  // end. Decoded packages wait as entry lists (their contents are in the spools) until
+  // their turn in the given order.
   const pump = () => {
-    while (idle.length > 0 && next < files.length && next < consumed + 2 * width) {
-      const job: WorkerJob = { index: next, file: files[next]!, maxOutput: options.maxOutput };
-      next++;
+    while (idle.length > 0 && queue.length > 0) {
+      const index = queue.shift()!;
+      const job: WorkerJob = { index, file: files[index]!, maxOutput: options.maxOutput };
       idle.pop()!.postMessage(job);
     }
   };
@@ -71,8 +87,6 @@ export async function addPackagesToTree(tree: Tree, files: string[], options: Ad
       }
       const reply = results.get(i)!;
       results.delete(i);
-      consumed = i + 1;
-      pump();
       const file = files[i]!;
       if (!reply.ok) throw new DistrokitError(reply.error.code ?? 'INTERNAL', reply.error.message, { ...(reply.error.data as object), file });
       const owner = reply.owner ?? file;
