@@ -1,4 +1,6 @@
 /** xxHash32 (seed 0), as LZ4 frames use for header, block and content checksums. */
+import { StripedHash } from './striped-hash.js';
+
 const P1 = 0x9e3779b1;
 const P2 = 0x85ebca77;
 const P3 = 0xc2b2ae3d;
@@ -8,14 +10,15 @@ const P5 = 0x165667b1;
 const rotl = (x: number, r: number) => ((x << r) | (x >>> (32 - r))) >>> 0;
 const round = (acc: number, lane: number) => Math.imul(rotl((acc + Math.imul(lane, P2)) >>> 0, 13), P1) >>> 0;
 
-export class XXH32 {
+export class XXH32 extends StripedHash {
   private v1 = (P1 + P2) >>> 0;
   private v2 = P2;
   private v3 = 0;
   private v4 = (0 - P1) >>> 0;
-  private total = 0;
-  private readonly tail = new Uint8Array(16);
-  private tailLen = 0;
+
+  constructor() {
+    super(16);
+  }
 
   static digest(data: Uint8Array): number {
     const h = new XXH32();
@@ -23,27 +26,7 @@ export class XXH32 {
     return h.digest();
   }
 
-  update(data: Uint8Array): void {
-    this.total += data.byteLength;
-    let p = 0;
-    if (this.tailLen > 0) {
-      const take = Math.min(16 - this.tailLen, data.byteLength);
-      this.tail.set(data.subarray(0, take), this.tailLen);
-      this.tailLen += take;
-      p = take;
-      if (this.tailLen < 16) return;
-      this.stripe(this.tail, 0);
-      this.tailLen = 0;
-    }
-    const end = data.byteLength - 16;
-    for (; p <= end; p += 16) this.stripe(data, p);
-    if (p < data.byteLength) {
-      this.tail.set(data.subarray(p), 0);
-      this.tailLen = data.byteLength - p;
-    }
-  }
-
-  private stripe(d: Uint8Array, p: number): void {
+  protected stripe(d: Uint8Array, p: number): void {
     this.v1 = round(this.v1, le32(d, p));
     this.v2 = round(this.v2, le32(d, p + 4));
     this.v3 = round(this.v3, le32(d, p + 8));

@@ -3,6 +3,7 @@
  * here). zstd frames end with the low 32 bits of XXH64 of their content;
  * fzstd does not check it, so we do.
  */
+import { StripedHash } from './striped-hash.js';
 const P1H = 0x9e3779b1, P1L = 0x85ebca87;
 const P2H = 0xc2b2ae3d, P2L = 0x27d4eb4f;
 const P3H = 0x165667b1, P3L = 0x9e3779f9;
@@ -57,13 +58,11 @@ function le32(d: Uint8Array, p: number): number {
   return (d[p]! | (d[p + 1]! << 8) | (d[p + 2]! << 16) | (d[p + 3]! << 24)) >>> 0;
 }
 
-export class XXH64 {
+export class XXH64 extends StripedHash {
   private v = [0, 0, 0, 0, 0, 0, 0, 0];
-  private total = 0;
-  private readonly tail = new Uint8Array(32);
-  private tailLen = 0;
 
   constructor() {
+    super(32);
     add(P1H, P1L, P2H, P2L);
     this.v = [rh, rl, P2H, P2L, 0, 0, 0, 0];
     // v4 = -P1 mod 2^64
@@ -79,28 +78,8 @@ export class XXH64 {
     return h.digest();
   }
 
-  update(data: Uint8Array): void {
-    this.total += data.byteLength;
-    let p = 0;
-    if (this.tailLen > 0) {
-      const take = Math.min(32 - this.tailLen, data.byteLength);
-      this.tail.set(data.subarray(0, take), this.tailLen);
-      this.tailLen += take;
-      p = take;
-      if (this.tailLen < 32) return;
-      this.stripe(this.tail, 0);
-      this.tailLen = 0;
-    }
-    const end = data.byteLength - 32;
-    for (; p <= end; p += 32) this.stripe(data, p);
-    if (p < data.byteLength) {
-      this.tail.set(data.subarray(p), 0);
-      this.tailLen = data.byteLength - p;
-    }
-  }
-
   /** The hot loop: round() inlined with locals (module-level result slots are slow here). */
-  private stripe(d: Uint8Array, p: number): void {
+  protected stripe(d: Uint8Array, p: number): void {
     const v = this.v;
     for (let i = 0; i < 4; i++) {
       const q = p + 8 * i;
