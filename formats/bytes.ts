@@ -51,6 +51,33 @@ export function dataView(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/** Reads up to n bytes of a source, and gives back a source that still yields every byte. */
+export async function peekBytes(source: ByteSource, n: number): Promise<{ head: Uint8Array; source: AsyncIterable<Uint8Array> }> {
+  const it = iterateBytes(source)[Symbol.asyncIterator]();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  let ended = false;
+  while (size < n) {
+    const r = await it.next();
+    if (r.done) {
+      ended = true;
+      break;
+    }
+    parts.push(r.value);
+    size += r.value.byteLength;
+  }
+  async function* rest(): AsyncGenerator<Uint8Array> {
+    yield* parts;
+    if (ended) return;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  }
+  return { head: concatBytes(parts, size).subarray(0, n), source: rest() };
+}
+
 /**
  * Pull-based reader over a chunked source. `read(n)` returns exactly n bytes
  * (a zero-copy subarray when they lie in one chunk) or throws a truncation error

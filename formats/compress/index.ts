@@ -5,7 +5,7 @@
  */
 import { PassThrough } from 'node:stream';
 import { createGunzip, type ZlibOptions } from 'node:zlib';
-import { type ByteSource, concatBytes, iterateBytes } from '../bytes.js';
+import { type ByteSource, concatBytes, iterateBytes, peekBytes } from '../bytes.js';
 import { DistrokitError } from '../errors.js';
 import { decompressLz4 } from './lz4.js';
 import { decompressXz } from './xz.js';
@@ -39,30 +39,8 @@ export function detectCompression(head: Uint8Array): Compression {
 
 /** Reads enough of the source to detect its compression, and gives back a source that still yields every byte. */
 export async function peekCompression(source: ByteSource): Promise<{ compression: Compression; source: AsyncIterable<Uint8Array> }> {
-  const it = iterateBytes(source)[Symbol.asyncIterator]();
-  const head: Uint8Array[] = [];
-  let size = 0;
-  let ended = false;
-  while (size < 6) {
-    const next = await it.next();
-    if (next.done) {
-      ended = true;
-      break;
-    }
-    head.push(next.value);
-    size += next.value.byteLength;
-  }
-  const compression = detectCompression(concatBytes(head, size).subarray(0, 6));
-  async function* rest(): AsyncGenerator<Uint8Array> {
-    yield* head;
-    if (ended) return;
-    for (;;) {
-      const next = await it.next();
-      if (next.done) return;
-      yield next.value;
-    }
-  }
-  return { compression, source: rest() };
+  const peeked = await peekBytes(source, 6);
+  return { compression: detectCompression(peeked.head), source: peeked.source };
 }
 
 /** Decompresses a source of any supported compression (or none) as a stream of chunks. */

@@ -201,9 +201,4 @@ export class DebRepository {
     if (!dep.op) return true;
     return satisfiesOp(compareParsedVersions(this.version(pkg), parseVersion(dep.version!)), dep.op);
   }
-
-  /** True when `pkg` satisfies `dep` (as itself or through its Provides). */
-  satisfies(pkg: DebPackage, dep: Dependency): boolean {
-    return this.satisfiers(dep).includes(pkg);
-  }
 }

@@ -1,3 +1,3 @@
-export { stronglyConnectedComponents, componentIndex } from './scc.js';
+export { stronglyConnectedComponents } from './scc.js';
 export { installGroups, whyChain, type DependencyEdge, type PullReason } from './groups.js';
 export { formatNix, formatList, nixString, nixStoreName, type FetchItem } from './output.js';

@@ -64,12 +64,3 @@ export function stronglyConnectedComponents<T>(nodes: readonly T[], successors: 
   }
   return result;
 }
-
-/** Index of the component holding each node. */
-export function componentIndex<T>(components: readonly T[][]): Map<T, number> {
-  const map = new Map<T, number>();
-  components.forEach((c, i) => {
-    for (const n of c) map.set(n, i);
-  });
-  return map;
-}

@@ -5,7 +5,7 @@
  * entries are those of the payload (data.tar, the RPM cpio).
  */
 import { createReadStream } from 'node:fs';
-import { type ByteSource, concatBytes, iterateBytes } from '../../formats/bytes.js';
+import { type ByteSource, peekBytes } from '../../formats/bytes.js';
 import { DistrokitError } from '../../formats/errors.js';
 import type { ArchiveEntry } from '../../formats/entry.js';
 import { readAr } from '../../formats/ar/reader.js';
@@ -30,33 +30,6 @@ export interface OpenArchiveOptions {
 /** Reads a file as chunks of 1 MiB. */
 export function fileSource(path: string): AsyncIterable<Uint8Array> {
   return createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>;
-}
-
-/** Reads up to n bytes of a source, and gives back a source that still yields every byte. */
-export async function peekBytes(source: ByteSource, n: number): Promise<{ head: Uint8Array; source: AsyncIterable<Uint8Array> }> {
-  const it = iterateBytes(source)[Symbol.asyncIterator]();
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  let ended = false;
-  while (size < n) {
-    const r = await it.next();
-    if (r.done) {
-      ended = true;
-      break;
-    }
-    parts.push(r.value);
-    size += r.value.byteLength;
-  }
-  async function* rest(): AsyncGenerator<Uint8Array> {
-    yield* parts;
-    if (ended) return;
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return;
-      yield r.value;
-    }
-  }
-  return { head: concatBytes(parts, size).subarray(0, n), source: rest() };
 }
 
 const latin1 = new TextDecoder('latin1');
