@@ -8,7 +8,7 @@ import { createGunzip, type ZlibOptions } from 'node:zlib';
 import { type ByteSource, concatBytes, iterateBytes, peekBytes } from '../bytes.js';
 import { DistrokitError } from '../errors.js';
 import { decompressLz4 } from './lz4.js';
-import { decompressXz } from './xz.js';
+import { compressXz, decompressXz } from './xz.js';
 import { decompressZstd } from './zstd.js';
 import { decompressBzip2 } from './bzip2.js';
 
@@ -139,4 +139,5 @@ export async function* decompressGzip(source: ByteSource, options: DecompressOpt
   if (feedError) throw feedError;
 }
 
-export { decompressLz4, decompressXz, decompressZstd, decompressBzip2 };
+export { decompressLz4, decompressXz, decompressZstd, decompressBzip2, compressXz };
+export type { CompressXzOptions } from './xz.js';

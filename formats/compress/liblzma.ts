@@ -1,8 +1,8 @@
 /**
  * A minimal binding to liblzma compiled to WebAssembly (formats/compress/liblzma-wasm.ts,
- * liblzma 5.8.4): just the stream decoder. One instance per thread, created on first
- * use; every decoder owns its lzma_stream and buffers inside that instance's memory,
- * and all calls are synchronous, so any number of decoders can be open at once.
+ * liblzma 5.8.4): the .xz stream decoder and the easy (preset) encoder. One instance per
+ * thread, created on first use; every stream owns its lzma_stream and buffers inside that
+ * instance's memory, and all calls are synchronous, so any number can be open at once.
  */
 import { createHash } from 'node:crypto';
 import { LIBLZMA_WASM_BASE64, LIBLZMA_WASM_SHA256 } from './liblzma-wasm.js';
@@ -42,6 +42,7 @@ interface Exports {
   code: (strm: number, action: number) => number;
   end: (strm: number) => void;
   streamDecoder: (strm: number, memlimit: bigint, flags: number) => number;
+  easyEncoder: (strm: number, preset: number, check: number) => number;
   malloc: (size: number) => number;
   free: (ptr: number) => void;
 }
@@ -67,13 +68,22 @@ function load(): Exports {
   };
   const raw = new WebAssembly.Instance(new WebAssembly.Module(bytes), { a: { a: resizeHeap } }).exports as Record<string, unknown>;
   memory = raw.b as WebAssembly.Memory;
-  const e = { memory, init: raw.c, code: raw.f, end: raw.g, streamDecoder: raw.r, malloc: raw.s, free: raw.t } as Exports;
+  const e = { memory, init: raw.c, code: raw.f, end: raw.g, streamDecoder: raw.r, easyEncoder: raw.m, malloc: raw.s, free: raw.t } as Exports;
   e.init();
   return e;
 }
 
-/** One xz decoder (lzma_stream_decoder): feed input, take output, release with close(). */
-export class LzmaDecoder {
+/** lzma_check values (lzma/check.h). */
+export const LZMA_CHECK = { NONE: 0, CRC32: 1, CRC64: 4, SHA256: 10 } as const;
+
+/** How a stream is set up on its fresh lzma_stream: returns an lzma_ret. */
+type StreamInit = (x: Exports, strm: number) => number;
+
+/**
+ * One liblzma coder on its own lzma_stream: feed input, take output, release with close().
+ * Use the subclasses: LzmaDecoder (.xz → bytes) and LzmaEncoder (bytes → .xz).
+ */
+export class LzmaStream {
   private readonly x: Exports;
   private readonly strm: number;
   private readonly inPtr: number;
@@ -83,7 +93,7 @@ export class LzmaDecoder {
   constructor(
     private readonly inSize: number,
     private readonly outSize: number,
-    memlimit: bigint,
+    init: StreamInit,
   ) {
     this.x = instance ??= load();
     this.strm = this.x.malloc(STREAM_SIZE);
@@ -94,7 +104,7 @@ export class LzmaDecoder {
       throw new LzmaError(LZMA.MEM_ERROR, 0);
     }
     new Uint8Array(this.x.memory.buffer, this.strm, STREAM_SIZE).fill(0); // LZMA_STREAM_INIT
-    const ret = this.x.streamDecoder(this.strm, memlimit, LZMA_TELL_UNSUPPORTED_CHECK | LZMA_CONCATENATED);
+    const ret = init(this.x, this.strm);
     if (ret !== LZMA.OK) {
       this.close();
       throw new LzmaError(ret, 0);
@@ -128,7 +138,7 @@ export class LzmaDecoder {
   }
 
   /**
-   * Runs the decoder once into an empty output buffer. `finish`: no more input will come.
+   * Runs the coder once into an empty output buffer. `finish`: no more input will come.
    * Returns the lzma_ret and a copy of the bytes produced (possibly empty).
    */
   step(finish: boolean): { ret: number; output: Uint8Array } {
@@ -152,6 +162,20 @@ export class LzmaDecoder {
 
   private freeBuffers(): void {
     for (const ptr of [this.strm, this.inPtr, this.outPtr]) if (ptr !== 0) this.x.free(ptr);
+  }
+}
+
+/** The .xz stream decoder (lzma_stream_decoder) with a dictionary memory limit; reads concatenated streams. */
+export class LzmaDecoder extends LzmaStream {
+  constructor(inSize: number, outSize: number, memlimit: bigint) {
+    super(inSize, outSize, (x, strm) => x.streamDecoder(strm, memlimit, LZMA_TELL_UNSUPPORTED_CHECK | LZMA_CONCATENATED));
+  }
+}
+
+/** The .xz encoder for a preset 0–9 (lzma_easy_encoder), writing one stream with the given check. */
+export class LzmaEncoder extends LzmaStream {
+  constructor(inSize: number, outSize: number, preset: number, check: number) {
+    super(inSize, outSize, (x, strm) => x.easyEncoder(strm, preset, check));
   }
 }
 

@@ -3,11 +3,12 @@
  * It verifies every check type xz writes (CRC32, CRC64, SHA-256), reads
  * concatenated streams and stream padding like xz(1), and reports truncation,
  * corruption and unsupported features as typed errors; input is fed and output
- * taken in 1 MiB pieces, so the per-chunk cost stays small.
+ * taken in 1 MiB pieces, so the per-chunk cost stays small. compressXz writes
+ * one .xz stream with liblzma's presets (what `xz -N --check=…` writes).
  */
 import { type ByteSource, iterateBytes } from '../bytes.js';
 import { DistrokitError } from '../errors.js';
-import { LZMA, LzmaDecoder, LzmaError } from './liblzma.js';
+import { LZMA, LZMA_CHECK, LzmaDecoder, LzmaEncoder, LzmaError, type LzmaStream } from './liblzma.js';
 
 const IN_SIZE = 1 << 20;
 const OUT_SIZE = 1 << 20;
@@ -30,6 +31,47 @@ export async function* decompressXz(source: ByteSource, options: { file?: string
   }
 }
 
+export interface CompressXzOptions {
+  /**
+   * liblzma preset as `xz -0` … `xz -7` (default 6, xz's default); the output is byte-identical
+   * to xz(1)'s single-threaded output for the same preset and check. Presets 8 and 9 need
+   * 370 and 674 MiB of encoder memory, more than this WebAssembly build can have (256 MiB).
+   */
+  preset?: number;
+  /** The integrity check (default crc64 as xz(1); Linux's initramfs decoder needs crc32 or none). */
+  check?: 'none' | 'crc32' | 'crc64' | 'sha256';
+}
+
+/** Compresses `source` into one .xz stream; deterministic for the same bytes and options. */
+export async function* compressXz(source: ByteSource, options: CompressXzOptions = {}): AsyncGenerator<Uint8Array> {
+  const preset = options.preset ?? 6;
+  if (!Number.isInteger(preset) || preset < 0 || preset > 9) {
+    throw new DistrokitError('XZ_OPTIONS', `xz preset must be an integer 0-9, not ${preset}`, { preset });
+  }
+  const check = LZMA_CHECK[(options.check ?? 'crc64').toUpperCase() as keyof typeof LZMA_CHECK];
+  if (check === undefined) throw new DistrokitError('XZ_OPTIONS', `unknown xz check '${options.check}'`, { check: options.check });
+  let encoder: LzmaEncoder;
+  try {
+    encoder = new LzmaEncoder(IN_SIZE, OUT_SIZE, preset, check);
+  } catch (err) {
+    if (err instanceof LzmaError && err.ret === LZMA.MEM_ERROR) {
+      throw new DistrokitError('XZ_MEMORY', `xz preset ${preset} needs more memory than the WebAssembly liblzma can have (256 MiB); presets 0-7 fit`, { preset }, { cause: err });
+    }
+    throw toError(err, undefined);
+  }
+  try {
+    for await (const chunk of iterateBytes(source)) {
+      for (let at = 0; at < chunk.byteLength; ) {
+        at += encoder.setInput(chunk.subarray(at));
+        yield* drain(encoder, false, undefined);
+      }
+    }
+    yield* drain(encoder, true, undefined);
+  } finally {
+    encoder.close();
+  }
+}
+
 function openDecoder(file: string | undefined): LzmaDecoder {
   try {
     return new LzmaDecoder(IN_SIZE, OUT_SIZE, MEMLIMIT);
@@ -39,10 +81,10 @@ function openDecoder(file: string | undefined): LzmaDecoder {
 }
 
 /**
- * Runs the decoder until it needs input (finish = false) or until the end of the
- * last stream (finish = true), yielding what it produces.
+ * Runs the coder until it needs input (finish = false) or until the end of the
+ * last stream (finish = true), yielding what it produces. Used for both directions.
  */
-function* drain(decoder: LzmaDecoder, finish: boolean, file: string | undefined): Generator<Uint8Array> {
+function* drain(decoder: LzmaStream, finish: boolean, file: string | undefined): Generator<Uint8Array> {
   for (;;) {
     const { ret, output } = decoder.step(finish);
     if (output.byteLength > 0) yield output;

@@ -8,17 +8,18 @@ import { Readable, pipeline } from 'node:stream';
 import { type ByteSource, collectBytes, iterateBytes } from '../../formats/bytes.js';
 import { type CpioFormat, writeCpio } from '../../formats/cpio/writer.js';
 import { DistrokitError } from '../../formats/errors.js';
+import { compressXz } from '../../formats/compress/xz.js';
 import type { DirNode } from '../tree/types.js';
 import { compressLz4Legacy } from './lz4-legacy.js';
 import { type TreeToCpioOptions, cpioEntriesFromTree } from './tree-to-cpio.js';
 
-/** Compressions this writer produces. xz is not available yet (no pure-JS/WASM xz encoder without a native addon). */
-export type InitrdCompression = 'gzip' | 'zstd' | 'lz4' | 'none';
-export const INITRD_COMPRESSIONS: readonly InitrdCompression[] = ['gzip', 'zstd', 'lz4', 'none'];
+/** Compressions this writer produces (all of them Linux can unpack as an initramfs). */
+export type InitrdCompression = 'gzip' | 'zstd' | 'xz' | 'lz4' | 'none';
+export const INITRD_COMPRESSIONS: readonly InitrdCompression[] = ['gzip', 'zstd', 'xz', 'lz4', 'none'];
 
 export interface BuildInitrdOptions extends TreeToCpioOptions {
   compression?: InitrdCompression;
-  /** gzip level 1..9 (default 9, as `gzip -9n`); zstd level 1..22 (default 19). */
+  /** gzip level 1..9 (default 9, as `gzip -9n`); zstd level 1..22 (default 19); xz preset 0..7 (default 6). */
   level?: number;
   format?: CpioFormat;
   alignData?: number;
@@ -41,7 +42,7 @@ async function* compressZstd(source: AsyncIterable<Uint8Array>, level: number): 
 export function compressStream(
   source: AsyncIterable<Uint8Array>,
   compression: string,
-  level = 9,
+  level?: number,
 ): AsyncIterable<Uint8Array> {
   switch (compression) {
     case 'none':
@@ -50,14 +51,18 @@ export function compressStream(
       // node's gzip header carries mtime 0 and no name: deterministic like `gzip -n`.
     {
       // pipeline (not pipe) so a failing source destroys the gzip stream and its reader sees the error.
-      const gzip = createGzip({ level, chunkSize: 1 << 16 });
+      const gzip = createGzip({ level: level ?? 9, chunkSize: 1 << 16 });
       pipeline(Readable.from(source, { objectMode: false }), gzip, () => {});
       return gzip;
     }
     case 'lz4':
       return compressLz4Legacy(source);
     case 'zstd':
-      return compressZstd(source, level === 9 ? 19 : level);
+      return compressZstd(source, level ?? 19);
+    case 'xz':
+      // CRC32: the kernel's XZ Embedded decoder verifies CRC32 (and none); CRC64 needs a
+      // newer kernel option. This is what initramfs-tools and dracut write (`xz --check=crc32`).
+      return compressXz(source, { preset: level ?? 6, check: 'crc32' });
     default:
       throw new DistrokitError(
         'INITRD_UNSUPPORTED_COMPRESSION',

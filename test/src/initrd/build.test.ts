@@ -75,6 +75,7 @@ describe('tree → newc initrd', () => {
     ['gzip', ['gzip', '-dc']],
     ['lz4', ['lz4', '-dc']],
     ['zstd', ['zstd', '-dc']],
+    ['xz', ['xz', '-dc']],
   ] as const)('%s output decompresses with the real tool and with our decoder to the plain archive', async (compression, cmd) => {
     const plain = await toBuffer(buildInitrd(tree, { compression: 'none' }));
     const packed = await toBuffer(buildInitrd(tree, { compression }));

@@ -58,7 +58,7 @@ describe('stage-1 initrd boots the Debian cloud kernel under QEMU', () => {
     expect(result.console).toMatch(/reboot: Power down/);
   }, 300_000);
 
-  it.each(['lz4', 'zstd'] as const)('the kernel unpacks a %s initrd after a prepended uncompressed archive (tmpfs root)', async (compression) => {
+  it.each(['lz4', 'zstd', 'xz'] as const)('the kernel unpacks a %s initrd after a prepended uncompressed archive (tmpfs root)', async (compression) => {
     const closure = await computeModuleClosure(initrdCache.cloudRoot, ['virtio_pci']);
     const tree = await stage1Tree({ busybox: busybox(), closure, command: 'cat /early/marker; ls /mnt; exit 0' });
     const early = await toBuffer(buildInitrd(await treeFromSpec(`dir /early 755 0 0\nfile /early/marker ${marker} 644 0 0\n`), { compression: 'none' }));
