@@ -95,7 +95,7 @@ function decoderFor(compression: Compression): Decoder {
 export async function* decompressGzip(source: ByteSource, options: DecompressOptions = {}): AsyncGenerator<Uint8Array> {
   // A deep readable buffer lets zlib (on the thread pool) run ahead of a consumer that parses what it gets
   // (the option reaches the Transform; @types/node does not list it).
-  const gunzip = createGunzip({ chunkSize: 256 * 1024, readableHighWaterMark: 4 << 20 } as ZlibOptions);
+  const gunzip = createGunzip({ chunkSize: 4 << 20, readableHighWaterMark: 4 << 20 } as ZlibOptions);
   const input = new PassThrough();
   input.pipe(gunzip);
   let feedError: unknown;

@@ -116,10 +116,8 @@ async function closureCommand(args: string[]): Promise<number> {
     doc = closureDocument(positionals, result.groups, prefixOf);
   } else {
     const repo = new DebRepository({ arch: values.arch });
-    for (const path of indexes) {
-      progress.update(`reading ${path}`, true);
-      await repo.addIndex({ path });
-    }
+    progress.update(`reading ${indexes.join(', ')}`, true);
+    await repo.addIndexes(indexes.map((path) => ({ path })));
     progress.update(`resolving the closure of ${positionals.length} package(s) among ${repo.size}`, true);
     closure = resolveClosure(repo, positionals, { recommends: values.recommends, essential: values.essential });
     doc = closureDocument(positionals, installGroups(closure), prefixOf);

@@ -84,10 +84,8 @@ export async function run(args: string[]): Promise<number> {
     throw new DistrokitError('DEMO_NO_APT_LISTS', `no bookworm Packages lists in ${LISTS}; run 'apt-get update' first`, { file: LISTS });
   const started = performance.now();
   const repo = new DebRepository();
-  for (const l of lists) {
-    process.stderr.write(`reading ${l.path}\n`);
-    await repo.addIndex({ path: l.path });
-  }
+  process.stderr.write(`reading ${lists.map((l) => l.path).join(', ')}\n`);
+  await repo.addIndexes(lists.map((l) => ({ path: l.path })));
   const closure = resolveClosure(repo, COMMON_DEBIAN_PACKAGES);
   const groups = installGroups(closure);
   const doc = closureDocument(COMMON_DEBIAN_PACKAGES, groups, (p) => lists[p.origin.index]?.urlPrefix);

@@ -12,7 +12,7 @@
  * virtual name), we take the provider with the greatest name, always.
  */
 import { DistrokitError } from '../../formats/errors.js';
-import type { DebPackage } from './packages.js';
+import { type DebPackage, positionOf } from './packages.js';
 import { parseRelations, type RelationList } from './relation.js';
 
 export class CompatIndex {
@@ -29,7 +29,7 @@ function firstAlternatives(list: RelationList): string[] {
 function relationNames(pkg: DebPackage, field: string): string[] {
   const text = pkg.fields.get(field);
   if (!text) return [];
-  return firstAlternatives(parseRelations(text, { file: pkg.origin.file, line: pkg.origin.line, entry: pkg.name, field }));
+  return firstAlternatives(parseRelations(text, positionOf(pkg, { field })));
 }
 
 export interface CompatClosure {

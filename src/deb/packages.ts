@@ -28,6 +28,21 @@ export interface DebPackage {
   origin: { file?: string; line: number; index: number };
 }
 
+/**
+ * A package's position for an error message, with the line read only when the
+ * error is built (a lazily scanned package counts its line on demand).
+ */
+export function positionOf(pkg: DebPackage, extra: { field?: string } = {}): { file?: string; line: number; entry: string; field?: string } {
+  return {
+    file: pkg.origin.file,
+    get line() {
+      return pkg.origin.line;
+    },
+    entry: pkg.name,
+    ...extra,
+  };
+}
+
 export interface ParsePackagesOptions {
   /** File name for error messages. */
   file?: string;

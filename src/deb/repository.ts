@@ -5,8 +5,8 @@
  */
 import { createReadStream } from 'node:fs';
 import { DistrokitError } from '../../formats/errors.js';
-import { type DebPackage, parsePackagesBatches } from './packages.js';
-import { providesOf, scanPackagesBatches } from './scan.js';
+import { type DebPackage, parsePackagesBatches, positionOf } from './packages.js';
+import { ParsedStanzas, type StanzaSet, providesOf, scanPackagesChunks } from './scan.js';
 import { type Dependency, parseRelations, type RelationList } from './relation.js';
 import { compareParsedVersions, type DebVersion, parseVersion, satisfiesOp } from './version.js';
 
@@ -16,6 +16,7 @@ export interface Provider {
   pkg: DebPackage;
   /** The provided version ('foo (= 1.2)'), if any. */
   version?: string;
+  /** `version` parsed, filled in when a versioned dependency first asks. */
   parsedVersion?: DebVersion;
 }
 
@@ -42,12 +43,15 @@ export interface RepositoryOptions {
 export class DebRepository {
   readonly arch: string;
   readonly indexes: IndexInput[] = [];
-  private readonly candidates = new Map<string, DebPackage>();
+  /** Name → the candidate's stanza, as a reference into refSets/refItems (no object per stanza until used). */
+  private readonly candidates = new Map<string, number>();
+  private readonly refSets: StanzaSet[] = [];
+  private readonly refItems: number[] = [];
   private readonly versions = new WeakMap<DebPackage, DebVersion>();
   private readonly relationCache = new WeakMap<DebPackage, Map<RelationField, RelationList>>();
   private providerIndex: Map<string, Provider[]> | null = null;
-  /** Candidates with a Provides field, so the provider index need not scan all packages. */
-  private readonly providing = new Set<DebPackage>();
+  /** Candidates (references) with a Provides field, so the provider index need not scan all packages. */
+  private readonly providing = new Set<number>();
   /** Satisfiers per dependency object; replaced whenever a package is added. */
   private satisfierCache = new WeakMap<Dependency, DebPackage[]>();
   private readonly allFields: boolean;
@@ -59,49 +63,87 @@ export class DebRepository {
     this.allFields = options.allFields === true;
   }
 
-  /** Reads several indexes; the order matters only for equal versions (the first one read is kept). */
+  /** Reads several indexes at once (a plain one is scanned while a compressed one inflates); see addIndexes. */
   static async fromIndexes(inputs: IndexInput[], options: RepositoryOptions = {}): Promise<DebRepository> {
     const repo = new DebRepository(options);
-    for (const input of inputs) await repo.addIndex(input);
+    await repo.addIndexes(inputs);
     return repo;
   }
 
+  /**
+   * Reads indexes concurrently. The result does not depend on the order of
+   * reading: the highest version wins, and between equal versions the index
+   * listed first (then the stanza read first within it).
+   */
+  async addIndexes(inputs: IndexInput[]): Promise<void> {
+    const first = this.indexes.length;
+    this.indexes.push(...inputs);
+    await Promise.all(inputs.map((input, i) => this.readIndex(input, first + i)));
+  }
+
   async addIndex(input: IndexInput): Promise<void> {
-    const index = this.indexes.length;
-    this.indexes.push(input);
+    await this.addIndexes([input]);
+  }
+
+  private async readIndex(input: IndexInput, index: number): Promise<void> {
     const file = input.name ?? input.path;
-    const source = input.data ?? createReadStream(input.path!, { highWaterMark: 256 * 1024 });
+    const source = input.data ?? createReadStream(input.path!, { highWaterMark: 1 << 20 });
     // The fast scan by default; `allFields` asks for every field of every stanza parsed up front.
-    const batches = this.allFields ? parsePackagesBatches(source, { file, index }) : scanPackagesBatches(source, { file, index });
-    for await (const batch of batches) for (const pkg of batch) this.add(pkg);
+    if (this.allFields) {
+      for await (const batch of parsePackagesBatches(source, { file, index })) this.addStanzas(new ParsedStanzas(batch, index));
+    } else {
+      for await (const chunk of scanPackagesChunks(source, { file, index })) this.addStanzas(chunk);
+    }
   }
 
   /** Adds one package; the highest version of a name wins, whatever the order of reading. */
   add(pkg: DebPackage): void {
-    this.stats.stanzas++;
-    if (pkg.architecture !== this.arch && pkg.architecture !== 'all') {
-      this.stats.otherArch++;
-      return;
+    this.addStanzas(new ParsedStanzas([pkg], pkg.origin.index));
+  }
+
+  private addStanzas(set: StanzaSet): void {
+    const { arch, candidates, stats } = this;
+    for (let i = 0; i < set.count; i++) {
+      stats.stanzas++;
+      if (!set.archIs(i, arch) && !set.archIs(i, 'all')) {
+        stats.otherArch++;
+        continue;
+      }
+      const name = set.name(i);
+      const ref = this.refSets.push(set) - 1;
+      this.refItems.push(i);
+      const old = candidates.get(name);
+      if (old !== undefined) {
+        stats.superseded++;
+        if (!this.replaces(ref, old)) continue;
+        this.providing.delete(old);
+      }
+      if (set.hasProvides(i)) this.providing.add(ref);
+      candidates.set(name, ref);
+      if (this.providerIndex) {
+        this.providerIndex = null;
+        this.satisfierCache = new WeakMap();
+      }
     }
-    const old = this.candidates.get(pkg.name);
-    if (old) {
-      this.stats.superseded++;
-      if (this.compare(pkg, old) <= 0) return;
-    }
-    if (old) this.providing.delete(old);
-    if (providesOf(pkg) !== undefined) this.providing.add(pkg);
-    this.candidates.set(pkg.name, pkg);
-    if (this.providerIndex) {
-      this.providerIndex = null;
-      this.satisfierCache = new WeakMap();
-    }
+  }
+
+  /** Whether the stanza `ref` beats the current candidate `old` of its name. */
+  private replaces(ref: number, old: number): boolean {
+    const a = this.packageAt(ref);
+    const b = this.packageAt(old);
+    const cmp = this.compare(a, b);
+    return cmp > 0 || (cmp === 0 && this.refSets[ref]!.index < this.refSets[old]!.index);
+  }
+
+  private packageAt(ref: number): DebPackage {
+    return this.refSets[ref]!.package(this.refItems[ref]!);
   }
 
   /** Parsed version of a package (cached); a version dpkg rejects is an error naming the stanza. */
   version(pkg: DebPackage): DebVersion {
     let v = this.versions.get(pkg);
     if (!v) {
-      v = parseVersion(pkg.version, { file: pkg.origin.file, line: pkg.origin.line, entry: pkg.name });
+      v = parseVersion(pkg.version, positionOf(pkg));
       this.versions.set(pkg, v);
     }
     return v;
@@ -112,12 +154,13 @@ export class DebRepository {
   }
 
   candidate(name: string): DebPackage | undefined {
-    return this.candidates.get(name);
+    const ref = this.candidates.get(name);
+    return ref === undefined ? undefined : this.packageAt(ref);
   }
 
   /** All candidates, sorted by name. */
   packages(): DebPackage[] {
-    return [...this.candidates.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return [...this.candidates.values()].map((ref) => this.packageAt(ref)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   get size(): number {
@@ -131,7 +174,7 @@ export class DebRepository {
     let list = cache.get(field);
     if (!list) {
       const text = field === 'provides' ? providesOf(pkg) : pkg.fields.get(field);
-      list = text ? parseRelations(text, { file: pkg.origin.file, line: pkg.origin.line, entry: pkg.name, field }) : [];
+      list = text ? parseRelations(text, positionOf(pkg, { field })) : [];
       cache.set(field, list);
     }
     return list;
@@ -145,18 +188,16 @@ export class DebRepository {
 
   private buildProviderIndex(): Map<string, Provider[]> {
     const index = new Map<string, Provider[]>();
-    for (const pkg of this.providing) {
-      for (const group of this.relations(pkg, 'provides')) {
+    for (const ref of this.providing) {
+      const pkg = this.packageAt(ref);
+      // Parsed here, not through relations(): its per-package cache costs more than it saves for 7,000 packages.
+      for (const group of parseRelations(providesOf(pkg)!, positionOf(pkg, { field: 'provides' }))) {
         for (const dep of group) {
           if (dep.op && dep.op !== '=')
-            throw new DistrokitError('DEB_BAD_RELATION', `package ${pkg.name}: only exact versions may be used for Provides (${dep.name} ${dep.op} ${dep.version})`, {
-              file: pkg.origin.file,
-              line: pkg.origin.line,
-              entry: pkg.name,
-            });
+            throw new DistrokitError('DEB_BAD_RELATION', `package ${pkg.name}: only exact versions may be used for Provides (${dep.name} ${dep.op} ${dep.version})`, positionOf(pkg));
           let list = index.get(dep.name);
           if (!list) index.set(dep.name, (list = []));
-          list.push(dep.version ? { pkg, version: dep.version, parsedVersion: parseVersion(dep.version) } : { pkg });
+          list.push(dep.version ? { pkg, version: dep.version } : { pkg });
         }
       }
     }
@@ -184,14 +225,18 @@ export class DebRepository {
     const qual = dep.archQualifier;
     if (qual && qual !== 'any' && qual !== 'native' && qual !== this.arch) return [];
     const out: DebPackage[] = [];
-    const real = this.candidates.get(dep.name);
+    const real = this.candidate(dep.name);
     if (real && (qual !== 'any' || real.multiArch === 'allowed') && this.versionMatches(real, dep)) out.push(real);
     const providers = this.providers(dep.name);
     if (providers.length === 0) return out;
     const wanted = dep.op ? parseVersion(dep.version!) : undefined;
     for (const p of providers) {
       if (p.pkg === real) continue;
-      if (dep.op && (!p.parsedVersion || !satisfiesOp(compareParsedVersions(p.parsedVersion, wanted!), dep.op!))) continue;
+      if (dep.op) {
+        if (p.version === undefined) continue; // an unversioned Provides never satisfies a versioned dependency
+        p.parsedVersion ??= parseVersion(p.version, positionOf(p.pkg, { field: 'provides' }));
+        if (!satisfiesOp(compareParsedVersions(p.parsedVersion, wanted!), dep.op)) continue;
+      }
       if (!out.includes(p.pkg)) out.push(p.pkg);
     }
     return out;

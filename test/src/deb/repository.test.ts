@@ -1,0 +1,44 @@
+/**
+ * The repository model reads several indexes at once; what it chooses must not
+ * depend on which index finishes first: the highest version wins, equal versions
+ * come from the index listed first, and within one index from the first stanza.
+ */
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { DebRepository } from '../../../src/deb/repository.js';
+
+const stanza = (name: string, version: string, filename: string, arch = 'amd64') =>
+  `Package: ${name}\nVersion: ${version}\nArchitecture: ${arch}\nFilename: ${filename}\n`;
+
+/** A large gzip-compressed index (slow to read) ending with `tail`. */
+function slowIndex(tail: string): Uint8Array {
+  const filler = Array.from({ length: 20_000 }, (_, i) => stanza(`filler${i}`, '1.0', `pool/f${i}.deb`)).join('\n');
+  return gzipSync(`${filler}\n${tail}`);
+}
+
+async function repoOf(...indexes: { data: Uint8Array; name: string }[]): Promise<DebRepository> {
+  return DebRepository.fromIndexes(indexes);
+}
+
+describe('DebRepository over several indexes', () => {
+  const slowOld = { name: 'slow.gz', data: slowIndex(stanza('x', '1.0', 'pool/slow-x.deb')) };
+  const fastNew = { name: 'fast', data: new TextEncoder().encode(stanza('x', '1.0+deb12u1', 'pool/fast-x.deb')) };
+  const slowSame = { name: 'slow-same.gz', data: slowIndex(stanza('x', '1.0+deb12u1', 'pool/slow-x.deb')) };
+
+  it('takes the highest version whatever the order of the indexes', async () => {
+    expect((await repoOf(slowOld, fastNew)).candidate('x')?.filename).toBe('pool/fast-x.deb');
+    expect((await repoOf(fastNew, slowOld)).candidate('x')?.filename).toBe('pool/fast-x.deb');
+  });
+
+  it('takes an equal version from the index listed first, even when that one is read last', async () => {
+    expect((await repoOf(slowSame, fastNew)).candidate('x')?.filename).toBe('pool/slow-x.deb');
+    expect((await repoOf(fastNew, slowSame)).candidate('x')?.filename).toBe('pool/fast-x.deb');
+  });
+
+  it('keeps the first of two equal stanzas in one index, and ignores other architectures', async () => {
+    const text = [stanza('y', '2', 'pool/first.deb'), stanza('y', '2', 'pool/second.deb'), stanza('y', '9', 'pool/arm.deb', 'arm64')].join('\n');
+    const repo = await repoOf({ name: 'one', data: new TextEncoder().encode(text) });
+    expect(repo.candidate('y')?.filename).toBe('pool/first.deb');
+    expect(repo.stats).toEqual({ stanzas: 3, otherArch: 1, superseded: 1 });
+  });
+});
