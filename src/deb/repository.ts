@@ -40,6 +40,23 @@ export interface RepositoryOptions {
   allFields?: boolean;
 }
 
+/** One Provides item as dak writes it: a package name, optionally " (= version)". */
+const SIMPLE_PROVIDE = /^([a-z0-9][a-z0-9+.-]*)(?: \(= ([A-Za-z0-9.+~:-]+)\))?$/;
+
+/**
+ * Flat (name, version) pairs of a Provides value in the plain form almost all
+ * have ("a, b (= 1.2)"); null for anything else, which the full parser reads.
+ */
+export function simpleProvides(text: string): (string | undefined)[] | null {
+  const out: (string | undefined)[] = [];
+  for (const item of text.split(', ')) {
+    const m = SIMPLE_PROVIDE.exec(item);
+    if (!m) return null;
+    out.push(m[1]!, m[2]);
+  }
+  return out;
+}
+
 export class DebRepository {
   readonly arch: string;
   readonly indexes: IndexInput[] = [];
@@ -49,7 +66,10 @@ export class DebRepository {
   private readonly refItems: number[] = [];
   private readonly versions = new WeakMap<DebPackage, DebVersion>();
   private readonly relationCache = new WeakMap<DebPackage, Map<RelationField, RelationList>>();
-  private providerIndex: Map<string, Provider[]> | null = null;
+  /** Provided name → flat pairs (candidate reference, provided version or undefined); built on first use. */
+  private provideIndex: Map<string, (number | string | undefined)[]> | null = null;
+  /** Provider lists handed out, by provided name. */
+  private readonly providerLists = new Map<string, Provider[]>();
   /** Candidates (references) with a Provides field, so the provider index need not scan all packages. */
   private readonly providing = new Set<number>();
   /** Satisfiers per dependency object; replaced whenever a package is added. */
@@ -120,8 +140,9 @@ export class DebRepository {
       }
       if (set.hasProvides(i)) this.providing.add(ref);
       candidates.set(name, ref);
-      if (this.providerIndex) {
-        this.providerIndex = null;
+      if (this.provideIndex) {
+        this.provideIndex = null;
+        this.providerLists.clear();
         this.satisfierCache = new WeakMap();
       }
     }
@@ -180,30 +201,56 @@ export class DebRepository {
     return list;
   }
 
-  /** Packages providing a name, by candidate (not counting the real package of that name). */
+  /** Packages providing a name, by candidate (not counting the real package of that name), sorted by name. */
   providers(name: string): Provider[] {
-    if (!this.providerIndex) this.providerIndex = this.buildProviderIndex();
-    return this.providerIndex.get(name) ?? [];
+    let list = this.providerLists.get(name);
+    if (!list) {
+      this.provideIndex ??= this.buildProvideIndex();
+      const pairs = this.provideIndex.get(name) ?? [];
+      list = [];
+      for (let k = 0; k < pairs.length; k += 2) {
+        const pkg = this.packageAt(pairs[k] as number);
+        const version = pairs[k + 1] as string | undefined;
+        list.push(version === undefined ? { pkg } : { pkg, version });
+      }
+      // Independent of the order the indexes were read in.
+      list.sort((a, b) => (a.pkg.name < b.pkg.name ? -1 : a.pkg.name > b.pkg.name ? 1 : 0));
+      this.providerLists.set(name, list);
+    }
+    return list;
   }
 
-  private buildProviderIndex(): Map<string, Provider[]> {
-    const index = new Map<string, Provider[]>();
+  /**
+   * The provide index over references, without a package record per provider
+   * (7,000 of them in bookworm, of which a closure asks for a few).
+   */
+  private buildProvideIndex(): Map<string, (number | string | undefined)[]> {
+    const index = new Map<string, (number | string | undefined)[]>();
     for (const ref of this.providing) {
-      const pkg = this.packageAt(ref);
-      // Parsed here, not through relations(): its per-package cache costs more than it saves for 7,000 packages.
-      for (const group of parseRelations(providesOf(pkg)!, positionOf(pkg, { field: 'provides' }))) {
-        for (const dep of group) {
-          if (dep.op && dep.op !== '=')
-            throw new DistrokitError('DEB_BAD_RELATION', `package ${pkg.name}: only exact versions may be used for Provides (${dep.name} ${dep.op} ${dep.version})`, positionOf(pkg));
-          let list = index.get(dep.name);
-          if (!list) index.set(dep.name, (list = []));
-          list.push(dep.version ? { pkg, version: dep.version } : { pkg });
-        }
+      const text = this.refSets[ref]!.provides(this.refItems[ref]!)!;
+      const provided = simpleProvides(text) ?? this.parseProvides(ref, text);
+      for (let k = 0; k < provided.length; k += 2) {
+        const name = provided[k]!;
+        let pairs = index.get(name);
+        if (!pairs) index.set(name, (pairs = []));
+        pairs.push(ref, provided[k + 1]);
       }
     }
-    // Independent of the order the indexes were read in.
-    for (const list of index.values()) if (list.length > 1) list.sort((a, b) => (a.pkg.name < b.pkg.name ? -1 : a.pkg.name > b.pkg.name ? 1 : 0));
     return index;
+  }
+
+  /** Provides through the full relation parser: validated, with errors at the stanza. */
+  private parseProvides(ref: number, text: string): (string | undefined)[] {
+    const pkg = this.packageAt(ref);
+    const out: (string | undefined)[] = [];
+    for (const group of parseRelations(text, positionOf(pkg, { field: 'provides' }))) {
+      for (const dep of group) {
+        if (dep.op && dep.op !== '=')
+          throw new DistrokitError('DEB_BAD_RELATION', `package ${pkg.name}: only exact versions may be used for Provides (${dep.name} ${dep.op} ${dep.version})`, positionOf(pkg));
+        out.push(dep.name, dep.version);
+      }
+    }
+    return out;
   }
 
   /**

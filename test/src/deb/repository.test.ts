@@ -42,3 +42,25 @@ describe('DebRepository over several indexes', () => {
     expect(repo.stats).toEqual({ stanzas: 3, otherArch: 1, superseded: 1 });
   });
 });
+
+describe('simpleProvides (the fast path of the provider index)', () => {
+  it('gives exactly what the relation parser gives for every Provides of bookworm main, or defers to it', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { parseRelations } = await import('../../../src/deb/relation.js');
+    const { simpleProvides } = await import('../../../src/deb/repository.js');
+    const { debianCache } = await import('../../helpers/cache.js');
+    const values = [...readFileSync(debianCache.main, 'latin1').matchAll(/^Provides: (.*)$/gm)].map((m) => m[1]!);
+    expect(values.length).toBeGreaterThan(5000);
+    let fast = 0;
+    for (const text of values) {
+      const pairs = simpleProvides(text);
+      if (pairs === null) continue;
+      fast++;
+      expect(pairs).toEqual(parseRelations(text).flatMap((group) => group.map((dep) => [dep.name, dep.version])).flat());
+    }
+    expect(fast / values.length).toBeGreaterThan(0.99);
+    expect(simpleProvides('a (>= 1)')).toBeNull();
+    expect(simpleProvides('a:any')).toBeNull();
+    expect(simpleProvides('a | b')).toBeNull();
+  });
+});
