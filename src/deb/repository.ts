@@ -107,7 +107,7 @@ export class DebRepository {
 
   private async readIndex(input: IndexInput, index: number): Promise<void> {
     const file = input.name ?? input.path;
-    const source = input.data ?? createReadStream(input.path!, { highWaterMark: 1 << 20 });
+    const source = input.data ?? createReadStream(input.path!, { highWaterMark: 16 << 20 });
     // The fast scan by default; `allFields` asks for every field of every stanza parsed up front.
     if (this.allFields) {
       for await (const batch of parsePackagesBatches(source, { file, index })) this.addStanzas(new ParsedStanzas(batch, index));
