@@ -28,6 +28,8 @@ export interface Ext4Options {
   bit64?: boolean;
   /** Use the unsigned-char htree hash (s_flags UNSIGNED_HASH); default signed, as mke2fs on x86. */
   unsignedHash?: boolean;
+  /** Worker threads copying host-file data (0: all on the calling thread); default up to 2 for large trees. Never changes the image. */
+  copyThreads?: number;
   onProgress?: (phase: string, done: number, total: number) => void;
 }
 
