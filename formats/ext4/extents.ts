@@ -71,6 +71,12 @@ export function buildExtentTree(extents: Extent[], blockNumbers: number[], inode
   }
   const root = new Uint8Array(60);
   const rootView = new DataView(root.buffer);
+  if (extents.length <= ROOT_ENTRIES) {
+    // Nearly every file: the extents fit in i_block (no per-extent node objects).
+    header(rootView, extents.length, ROOT_ENTRIES, 0);
+    for (let j = 0; j < extents.length; j++) putLeaf(rootView, 12 + j * 12, extents[j]!);
+    return { root, blocks: [] };
+  }
   const blocks: Uint8Array[] = [];
   // Each level: list of (first logical block, entry writer) nodes.
   let level: { logical: number; extent?: Extent; child?: number }[] = extents.map((e) => ({ logical: e.logical, extent: e }));

@@ -129,6 +129,9 @@ export interface EncodedInode {
   xattrBlock: [number, Uint8Array] | null;
 }
 
+/** i_block of inodes without extents or inline data (only read, never written). */
+const ZERO_IBLOCK = new Uint8Array(60);
+
 /** Encodes one inode into the table buffer and returns its out-of-inode metadata blocks. */
 export function encodeInodeInto(
   table: Uint8Array,
@@ -140,7 +143,7 @@ export function encodeInodeInto(
 ): EncodedInode {
   const alloc = a.inodes.get(p.ino);
   const seed = csumSeed === null ? null : inodeChecksumSeed(csumSeed, p.ino);
-  let iblock = p.iblock ?? new Uint8Array(60);
+  let iblock = p.iblock ?? ZERO_IBLOCK;
   const treeBlocks: [number, Uint8Array][] = [];
   let flags = 0;
   let blocksUsed = 0;

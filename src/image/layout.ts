@@ -123,6 +123,34 @@ class Cursor {
     }
     return out;
   }
+  /**
+   * `n` blocks for logical blocks from `logical`, appended to `extents` (merged with the
+   * last one where contiguous, split at MAX_EXTENT_LEN). The same as take() plus the
+   * merging, without its intermediate arrays: this runs for every inode, up to three
+   * times while sizing.
+   */
+  takeExtents(n: number, logical: number, extents: Extent[]): void {
+    while (n > 0) {
+      this.skipReserved();
+      const len = Math.min(n, this.room());
+      if (len <= 0) {
+        this.skipToReservedEnd();
+        continue;
+      }
+      const start = this.next;
+      this.mark(start, start + len);
+      this.next += len;
+      n -= len;
+      for (let off = 0; off < len; off += MAX_EXTENT_LEN) {
+        const l = Math.min(MAX_EXTENT_LEN, len - off);
+        const prev = extents[extents.length - 1];
+        if (prev && prev.logical + prev.length === logical && prev.physical + prev.length === start + off && prev.length + l <= MAX_EXTENT_LEN) {
+          prev.length += l;
+        } else extents.push({ logical, length: l, physical: start + off });
+        logical += l;
+      }
+    }
+  }
   /** `n` contiguous blocks (inode tables). */
   takeContiguous(n: number): number {
     this.skipReserved();
@@ -143,6 +171,9 @@ class Cursor {
   }
 }
 
+/** The tree blocks of inodes whose extents fit in i_block: shared, never modified. */
+const NO_BLOCKS: number[] = [];
+
 /** Allocates everything; throws nothing on overflow — the caller compares `end` with the size. */
 export function allocate(g: Geometry, journal: InodeNeeds | null, needs: Iterable<InodeNeeds>): Allocation {
   const c = new Cursor(g);
@@ -156,20 +187,9 @@ export function allocate(g: Geometry, journal: InodeNeeds | null, needs: Iterabl
   const place = (need: InodeNeeds): void => {
     const xattrBlock = need.xattrBlock ? c.take(1)[0]![0] : 0;
     const extents: Extent[] = [];
-    for (const run of need.runs) {
-      let logical = run.logical;
-      for (const [start, len] of c.take(run.count)) {
-        for (let off = 0; off < len; off += MAX_EXTENT_LEN) {
-          const l = Math.min(MAX_EXTENT_LEN, len - off);
-          const prev = extents[extents.length - 1];
-          if (prev && prev.logical + prev.length === logical && prev.physical + prev.length === start + off && prev.length + l <= MAX_EXTENT_LEN) {
-            prev.length += l;
-          } else extents.push({ logical, length: l, physical: start + off });
-          logical += l;
-        }
-      }
-    }
-    const treeBlocks = c.take(extentTreeBlocks(extents.length)).flatMap(([s, n]) => Array.from({ length: n }, (_, i) => s + i));
+    for (const run of need.runs) c.takeExtents(run.count, run.logical, extents);
+    const treeCount = extentTreeBlocks(extents.length);
+    const treeBlocks = treeCount === 0 ? NO_BLOCKS : c.take(treeCount).flatMap(([s, n]) => Array.from({ length: n }, (_, i) => s + i));
     inodes.set(need.ino, { extents, treeBlocks, xattrBlock });
   };
   if (journal) place(journal);
