@@ -28,8 +28,11 @@ export interface Ext4Options {
   bit64?: boolean;
   /** Use the unsigned-char htree hash (s_flags UNSIGNED_HASH); default signed, as mke2fs on x86. */
   unsignedHash?: boolean;
-  /** Worker threads copying host-file data (0: all on the calling thread); default up to 2 for large trees. Never changes the image. */
-  copyThreads?: number;
+  /**
+   * Worker threads that scan host files for zero blocks and copy their data (0: all on the
+   * calling thread); default up to 2 for trees of >= 32 MiB or >= 2,000 host files. Never changes the image.
+   */
+  threads?: number;
   onProgress?: (phase: string, done: number, total: number) => void;
 }
 

@@ -47,6 +47,8 @@ export interface PrepareContext {
   owner?: { uid: number; gid: number };
   xattrs: boolean;
   reads: ReadContext;
+  /** Data runs of host files already being found on worker threads, by inode number (see HostFilePool.scan). */
+  scannedRuns?: Map<number, Promise<DataRun[]>>;
 }
 
 function clampTime(t: InodeTime | undefined, fallback: InodeTime, clamp: number | null): InodeTime {
@@ -139,7 +141,8 @@ export async function prepareInode(rec: ScannedInode, ctx: PrepareContext): Prom
       if (f.size > 16 * 2 ** 40 - BLOCK_SIZE) throw new DistrokitError('EXT4_FILE_TOO_LARGE', `file of ${f.size} bytes exceeds ext4's 16 TiB limit`, { entry: rec.path });
       p.size = f.size;
       p.content = f.content;
-      p.runs = await findDataRuns(f.content, f.size, rec.path, ctx.reads);
+      const scanned = ctx.scannedRuns?.get(rec.ino);
+      p.runs = await (scanned ?? findDataRuns(f.content, f.size, rec.path, ctx.reads));
       p.usesExtents = true;
       break;
     }
