@@ -25,8 +25,8 @@ export interface InodeFields {
   /** i_blocks in 512-byte sectors. */
   sectors: number;
   flags: number;
-  /** The 60 bytes of i_block (extent root, fast symlink target, or device numbers). */
-  iblock: Uint8Array;
+  /** The 60 bytes of i_block (extent root, fast symlink target, or device numbers); null: already written into `out`. */
+  iblock: Uint8Array | null;
   /** Block of the xattr block, 0 if none. */
   fileAcl: number;
   /** In-inode xattr area (starting with the 0xEA020000 magic), or null. */
@@ -69,7 +69,7 @@ function putTime(v: DataView, base: number, secAt: number, extraAt: number, t: I
 
 /** One DataView per inode-table buffer, not per inode: 100,000s of inodes made the views a visible share of GC. */
 const views = new WeakMap<ArrayBufferLike, DataView>();
-function viewOf(out: Uint8Array): DataView {
+export function inodeTableView(out: Uint8Array): DataView {
   let v = views.get(out.buffer);
   if (!v) views.set(out.buffer, (v = new DataView(out.buffer)));
   return v;
@@ -78,7 +78,7 @@ function viewOf(out: Uint8Array): DataView {
 export const XATTR_INLINE_SPACE = INODE_SIZE - 128 - EXTRA_ISIZE;
 
 export function encodeInode(out: Uint8Array, offset: number, ino: number, f: InodeFields, csumSeed: number | null): void {
-  const v = viewOf(out);
+  const v = inodeTableView(out);
   const o = out.byteOffset + offset;
   v.setUint16(o + 0x0, f.mode, true);
   v.setUint16(o + 0x2, f.uid & 0xffff, true);
@@ -92,7 +92,7 @@ export function encodeInode(out: Uint8Array, offset: number, ino: number, f: Ino
   v.setUint16(o + 0x1a, f.links, true);
   v.setUint32(o + 0x1c, f.sectors >>> 0, true);
   v.setUint32(o + 0x20, f.flags, true);
-  out.set(f.iblock.byteLength === 60 ? f.iblock : f.iblock.subarray(0, 60), offset + 0x28);
+  if (f.iblock) out.set(f.iblock.byteLength === 60 ? f.iblock : f.iblock.subarray(0, 60), offset + 0x28);
   v.setUint32(o + 0x68, f.fileAcl >>> 0, true);
   v.setUint32(o + 0x6c, Math.floor(f.size / 0x100000000) >>> 0, true);
   v.setUint16(o + 0x74, Math.floor(f.sectors / 0x100000000) & 0xffff, true);
