@@ -37,14 +37,19 @@ export type HostReply =
   | { kind: 'scanned'; id: number; runs: DataRun[] }
   | { kind: 'scanned'; id: number; error: { code: string; message: string; data: ErrorData } };
 
-/** Below this much host-file data, starting workers costs more than it saves. */
+/**
+ * Workers pay off from this much host-file data, or from this many files (each
+ * an open, read and close) holding at least a little data; below, starting them
+ * (some 30 ms) costs more than it saves. Empty files cost nothing to copy.
+ */
 const MIN_BYTES_FOR_WORKERS = 32 << 20;
 const MIN_FILES_FOR_WORKERS = 2000;
+const MIN_BYTES_OF_MANY_FILES = 2 << 20;
 
 /** The worker threads to use for `bytes` in `files` host files: `requested` if given, else up to 2 (the work is I/O- and memcpy-bound). */
 export function hostThreads(files: number, bytes: number, requested?: number): number {
   if (requested !== undefined) return Math.max(0, Math.floor(requested));
-  if (bytes < MIN_BYTES_FOR_WORKERS && files < MIN_FILES_FOR_WORKERS) return 0;
+  if (bytes < MIN_BYTES_FOR_WORKERS && (files < MIN_FILES_FOR_WORKERS || bytes < MIN_BYTES_OF_MANY_FILES)) return 0;
   return Math.min(2, availableParallelism());
 }
 

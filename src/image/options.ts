@@ -30,7 +30,8 @@ export interface Ext4Options {
   unsignedHash?: boolean;
   /**
    * Worker threads that scan host files for zero blocks and copy their data (0: all on the
-   * calling thread); default up to 2 for trees of >= 32 MiB or >= 2,000 host files. Never changes the image.
+   * calling thread); default up to 2 for trees with >= 32 MiB of host files (or >= 2,000 of them
+   * holding >= 2 MiB). Never changes the image.
    */
   threads?: number;
   onProgress?: (phase: string, done: number, total: number) => void;
