@@ -89,9 +89,9 @@ export async function prepareInode(rec: ScannedInode, ctx: PrepareContext): Prom
       throw DistrokitError.wrap(err, 'EXT4_XATTR', { entry: rec.path });
     }
   }
-  const seed = ctx.csumSeed === null ? null : inodeChecksumSeed(ctx.csumSeed, rec.ino);
   switch (rec.type) {
     case 'dir': {
+      const seed = ctx.csumSeed === null ? null : inodeChecksumSeed(ctx.csumSeed, rec.ino);
       const blocks = buildDirectory(rec.ino, rec.parent ?? ROOT_INO, rec.entries ?? [], {
         inodeSeed: seed,
         dirIndex: ctx.dirIndex,
@@ -150,10 +150,14 @@ export async function prepareInode(rec: ScannedInode, ctx: PrepareContext): Prom
   return p;
 }
 
+/** Runs for every inode, so no arrays: one check per id. */
 function checkOwner(uid: number, gid: number, path: string): void {
-  for (const [what, id] of [['uid', uid], ['gid', gid]] as const) {
-    if (!Number.isInteger(id) || id < 0 || id > 0xffffffff) throw new DistrokitError('EXT4_BAD_TREE', `${what} ${id} is not a 32-bit id`, { entry: path });
-  }
+  checkId('uid', uid, path);
+  checkId('gid', gid, path);
+}
+
+function checkId(what: 'uid' | 'gid', id: number, path: string): void {
+  if (!Number.isInteger(id) || id < 0 || id > 0xffffffff) throw new DistrokitError('EXT4_BAD_TREE', `${what} ${id} is not a 32-bit id`, { entry: path });
 }
 
 export async function prepareAll(scan: ScanResult, ctx: PrepareContext, onProgress?: (done: number, total: number) => void): Promise<PreparedInode[]> {
