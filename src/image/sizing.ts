@@ -91,7 +91,13 @@ export function chooseLayout(prepared: PreparedInode[], maxIno: number, entries:
     blocks = fixLastGroup(Math.max(blocks, (minGroups - 1) * BLOCKS_PER_GROUP + 1), descSize);
     const end = layoutEnd(blocks, inodes, descSize, journal, needs);
     const want = fixLastGroup(end + extraBlocks + Math.ceil((end * pct) / 100), descSize);
-    if (want <= blocks) return tryLayout(want === blocks ? blocks : exactOr(want, blocks, inodes, descSize, journal, needs), inodes, descSize, journal, needs);
+    if (want <= blocks) {
+      const chosen = want === blocks ? blocks : exactOr(want, blocks, inodes, descSize, journal, needs);
+      const layout = tryLayout(chosen, inodes, descSize, journal, needs);
+      // allocationEnd must have predicted this allocation; never write past the end if it did not.
+      if (layout.allocation.end > chosen) throw new DistrokitError('EXT4_INTERNAL', `allocation ends at ${layout.allocation.end}, beyond ${chosen} blocks`);
+      return layout;
+    }
     blocks = want;
   }
   throw new DistrokitError('EXT4_INTERNAL', 'sizing did not converge');
