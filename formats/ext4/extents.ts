@@ -60,6 +60,20 @@ function putIndex(v: DataView, at: number, logical: number, child: number): void
 }
 
 /**
+ * Writes the i_block of an inode whose extents fit in it (at most ROOT_ENTRIES,
+ * nearly every file) at byte `at` of `v`, e.g. straight into an inode table:
+ * no tree blocks, no per-extent objects. The 60 bytes must start out zero.
+ */
+export function writeExtentRoot(v: DataView, at: number, extents: Extent[]): void {
+  if (extents.length > ROOT_ENTRIES) throw new DistrokitError('EXT4_INTERNAL', `${extents.length} extents do not fit in i_block`);
+  v.setUint16(at, EXTENT_MAGIC, true);
+  v.setUint16(at + 2, extents.length, true);
+  v.setUint16(at + 4, ROOT_ENTRIES, true);
+  // depth 0 and generation 0 stay zero.
+  for (let j = 0; j < extents.length; j++) putLeaf(v, at + 12 + j * 12, extents[j]!);
+}
+
+/**
  * Builds the tree for `extents` (sorted, non-overlapping). `blockNumbers` are the
  * physical blocks for the tree blocks (extentTreeBlocks(n) of them), leaves first,
  * then each index level upwards. `inodeSeed` is the per-inode checksum seed or null.
@@ -71,6 +85,10 @@ export function buildExtentTree(extents: Extent[], blockNumbers: number[], inode
   }
   const root = new Uint8Array(60);
   const rootView = new DataView(root.buffer);
+  if (extents.length <= ROOT_ENTRIES) {
+    writeExtentRoot(rootView, 0, extents);
+    return { root, blocks: [] };
+  }
   const blocks: Uint8Array[] = [];
   // Each level: list of (first logical block, entry writer) nodes.
   let level: { logical: number; extent?: Extent; child?: number }[] = extents.map((e) => ({ logical: e.logical, extent: e }));

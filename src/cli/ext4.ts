@@ -40,6 +40,8 @@ Options:
   --no-journal            no JBD2 journal
   --no-csum               no metadata_csum (for old bootloaders)
   --no-64bit              32-byte group descriptors, no 64bit feature
+  --threads N             worker threads reading host files (default: up to 2 for large trees;
+                          0: none). The image is the same for any N
   --json                  print the summary as JSON
   --quiet                 no progress on stderr
 
@@ -95,6 +97,7 @@ export async function run(args: string[]): Promise<number> {
         'no-journal': { type: 'boolean' },
         'no-csum': { type: 'boolean' },
         'no-64bit': { type: 'boolean' },
+        threads: { type: 'string' },
         json: { type: 'boolean' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -130,6 +133,7 @@ export async function run(args: string[]): Promise<number> {
     journal: !v['no-journal'],
     metadataCsum: !v['no-csum'],
     bit64: !v['no-64bit'],
+    threads: parseCount(v.threads, '--threads'),
   };
   const heuristic = v['size-heuristic'];
   if (heuristic !== undefined) {

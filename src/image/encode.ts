@@ -12,8 +12,8 @@ import {
   JOURNAL_INO,
 } from '../../formats/ext4/constants.js';
 import { crc32cRaw } from '../../formats/ext4/crc32c.js';
-import { buildExtentTree } from '../../formats/ext4/extents.js';
-import { encodeInode, inodeChecksumSeed } from '../../formats/ext4/inode.js';
+import { buildExtentTree, ROOT_ENTRIES, writeExtentRoot } from '../../formats/ext4/extents.js';
+import { encodeInode, inodeChecksumSeed, inodeTableView } from '../../formats/ext4/inode.js';
 import { encodeGroupDescriptor, encodeSuperblock, type SuperblockFields } from '../../formats/ext4/superblock.js';
 import { encodeXattrBlock } from '../../formats/ext4/xattr.js';
 import type { Allocation, Geometry } from './layout.js';
@@ -129,6 +129,9 @@ export interface EncodedInode {
   xattrBlock: [number, Uint8Array] | null;
 }
 
+/** i_block of inodes without extents or inline data (only read, never written). */
+const ZERO_IBLOCK = new Uint8Array(60);
+
 /** Encodes one inode into the table buffer and returns its out-of-inode metadata blocks. */
 export function encodeInodeInto(
   table: Uint8Array,
@@ -139,13 +142,18 @@ export function encodeInodeInto(
   crtime: number,
 ): EncodedInode {
   const alloc = a.inodes.get(p.ino);
-  const seed = csumSeed === null ? null : inodeChecksumSeed(csumSeed, p.ino);
-  let iblock = p.iblock ?? new Uint8Array(60);
+  let iblock: Uint8Array | null = p.iblock ?? ZERO_IBLOCK;
   const treeBlocks: [number, Uint8Array][] = [];
   let flags = 0;
   let blocksUsed = 0;
-  if (p.usesExtents && alloc) {
-    const tree = buildExtentTree(alloc.extents, alloc.treeBlocks, seed);
+  if (p.usesExtents && alloc && alloc.extents.length <= ROOT_ENTRIES) {
+    // The common case, written in place: no i_block buffer per inode.
+    writeExtentRoot(inodeTableView(table), table.byteOffset + offset + 0x28, alloc.extents);
+    iblock = null;
+    flags |= INODE_FL_EXTENTS;
+    blocksUsed += alloc.extents.reduce((n, e) => n + e.length, 0) + alloc.treeBlocks.length;
+  } else if (p.usesExtents && alloc) {
+    const tree = buildExtentTree(alloc.extents, alloc.treeBlocks, csumSeed === null ? null : inodeChecksumSeed(csumSeed, p.ino));
     iblock = tree.root;
     tree.blocks.forEach((b, i) => treeBlocks.push([alloc.treeBlocks[i]!, b]));
     flags |= INODE_FL_EXTENTS;

@@ -123,6 +123,76 @@ class Cursor {
     }
     return out;
   }
+  /**
+   * `n` blocks for logical blocks from `logical`, appended to `extents` (merged with the
+   * last one where contiguous, split at MAX_EXTENT_LEN). The same as take() plus the
+   * merging, without its intermediate arrays: this runs for every inode, up to three
+   * times while sizing.
+   */
+  takeExtents(n: number, logical: number, extents: Extent[]): void {
+    while (n > 0) {
+      this.skipReserved();
+      const len = Math.min(n, this.room());
+      if (len <= 0) {
+        this.skipToReservedEnd();
+        continue;
+      }
+      const start = this.next;
+      this.mark(start, start + len);
+      this.next += len;
+      n -= len;
+      for (let off = 0; off < len; off += MAX_EXTENT_LEN) {
+        const l = Math.min(MAX_EXTENT_LEN, len - off);
+        const prev = extents[extents.length - 1];
+        if (prev && prev.logical + prev.length === logical && prev.physical + prev.length === start + off && prev.length + l <= MAX_EXTENT_LEN) {
+          prev.length += l;
+        } else extents.push({ logical, length: l, physical: start + off });
+        logical += l;
+      }
+    }
+  }
+  /** This inode's extents so far, for countExtents (sizing rounds): a count and the last one. */
+  private extentCount = 0;
+  private lastLogical = 0;
+  private lastLength = 0;
+  private lastPhysical = 0;
+  startInode(): void {
+    this.extentCount = 0;
+  }
+  get extentsOfInode(): number {
+    return this.extentCount;
+  }
+  /**
+   * takeExtents for sizing rounds, which only need the end of the allocation: the cursor
+   * moves exactly the same way and the same extents are formed, but only counted (their
+   * number decides the extent-tree blocks). No objects per inode.
+   */
+  countExtents(n: number, logical: number): void {
+    while (n > 0) {
+      this.skipReserved();
+      const len = Math.min(n, this.room());
+      if (len <= 0) {
+        this.skipToReservedEnd();
+        continue;
+      }
+      const start = this.next;
+      this.mark(start, start + len);
+      this.next += len;
+      n -= len;
+      for (let off = 0; off < len; off += MAX_EXTENT_LEN) {
+        const l = Math.min(MAX_EXTENT_LEN, len - off);
+        if (this.extentCount > 0 && this.lastLogical + this.lastLength === logical && this.lastPhysical + this.lastLength === start + off && this.lastLength + l <= MAX_EXTENT_LEN) {
+          this.lastLength += l;
+        } else {
+          this.extentCount++;
+          this.lastLogical = logical;
+          this.lastLength = l;
+          this.lastPhysical = start + off;
+        }
+        logical += l;
+      }
+    }
+  }
   /** `n` contiguous blocks (inode tables). */
   takeContiguous(n: number): number {
     this.skipReserved();
@@ -143,8 +213,20 @@ class Cursor {
   }
 }
 
+/** The tree blocks of inodes whose extents fit in i_block: shared, never modified. */
+const NO_BLOCKS: number[] = [];
+
 /** Allocates everything; throws nothing on overflow — the caller compares `end` with the size. */
 export function allocate(g: Geometry, journal: InodeNeeds | null, needs: Iterable<InodeNeeds>): Allocation {
+  return run(g, journal, needs, false);
+}
+
+/** allocate(…).end without building the allocation: for the sizing rounds before the final one. */
+export function allocationEnd(g: Geometry, journal: InodeNeeds | null, needs: Iterable<InodeNeeds>): number {
+  return run(g, journal, needs, true).end;
+}
+
+function run(g: Geometry, journal: InodeNeeds | null, needs: Iterable<InodeNeeds>, endOnly: boolean): Allocation {
   const c = new Cursor(g);
   const blockBitmaps: number[] = [];
   const inodeBitmaps: number[] = [];
@@ -155,21 +237,17 @@ export function allocate(g: Geometry, journal: InodeNeeds | null, needs: Iterabl
   const inodes = new Map<number, InodeAllocation>();
   const place = (need: InodeNeeds): void => {
     const xattrBlock = need.xattrBlock ? c.take(1)[0]![0] : 0;
-    const extents: Extent[] = [];
-    for (const run of need.runs) {
-      let logical = run.logical;
-      for (const [start, len] of c.take(run.count)) {
-        for (let off = 0; off < len; off += MAX_EXTENT_LEN) {
-          const l = Math.min(MAX_EXTENT_LEN, len - off);
-          const prev = extents[extents.length - 1];
-          if (prev && prev.logical + prev.length === logical && prev.physical + prev.length === start + off && prev.length + l <= MAX_EXTENT_LEN) {
-            prev.length += l;
-          } else extents.push({ logical, length: l, physical: start + off });
-          logical += l;
-        }
-      }
+    if (endOnly) {
+      c.startInode();
+      for (const r of need.runs) c.countExtents(r.count, r.logical);
+      const treeCount = extentTreeBlocks(c.extentsOfInode);
+      if (treeCount) c.take(treeCount);
+      return;
     }
-    const treeBlocks = c.take(extentTreeBlocks(extents.length)).flatMap(([s, n]) => Array.from({ length: n }, (_, i) => s + i));
+    const extents: Extent[] = [];
+    for (const r of need.runs) c.takeExtents(r.count, r.logical, extents);
+    const treeCount = extentTreeBlocks(extents.length);
+    const treeBlocks = treeCount === 0 ? NO_BLOCKS : c.take(treeCount).flatMap(([s, n]) => Array.from({ length: n }, (_, i) => s + i));
     inodes.set(need.ino, { extents, treeBlocks, xattrBlock });
   };
   if (journal) place(journal);

@@ -28,6 +28,12 @@ export interface Ext4Options {
   bit64?: boolean;
   /** Use the unsigned-char htree hash (s_flags UNSIGNED_HASH); default signed, as mke2fs on x86. */
   unsignedHash?: boolean;
+  /**
+   * Worker threads that scan host files for zero blocks and copy their data (0: all on the
+   * calling thread); default up to 2 for trees with >= 32 MiB of host files (or >= 2,000 of them
+   * holding >= 2 MiB). Never changes the image.
+   */
+  threads?: number;
   onProgress?: (phase: string, done: number, total: number) => void;
 }
 

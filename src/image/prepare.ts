@@ -47,6 +47,8 @@ export interface PrepareContext {
   owner?: { uid: number; gid: number };
   xattrs: boolean;
   reads: ReadContext;
+  /** Data runs of host files already being found on worker threads, by inode number (see HostFilePool.scan). */
+  scannedRuns?: Map<number, Promise<DataRun[]>>;
 }
 
 function clampTime(t: InodeTime | undefined, fallback: InodeTime, clamp: number | null): InodeTime {
@@ -87,9 +89,9 @@ export async function prepareInode(rec: ScannedInode, ctx: PrepareContext): Prom
       throw DistrokitError.wrap(err, 'EXT4_XATTR', { entry: rec.path });
     }
   }
-  const seed = ctx.csumSeed === null ? null : inodeChecksumSeed(ctx.csumSeed, rec.ino);
   switch (rec.type) {
     case 'dir': {
+      const seed = ctx.csumSeed === null ? null : inodeChecksumSeed(ctx.csumSeed, rec.ino);
       const blocks = buildDirectory(rec.ino, rec.parent ?? ROOT_INO, rec.entries ?? [], {
         inodeSeed: seed,
         dirIndex: ctx.dirIndex,
@@ -139,7 +141,8 @@ export async function prepareInode(rec: ScannedInode, ctx: PrepareContext): Prom
       if (f.size > 16 * 2 ** 40 - BLOCK_SIZE) throw new DistrokitError('EXT4_FILE_TOO_LARGE', `file of ${f.size} bytes exceeds ext4's 16 TiB limit`, { entry: rec.path });
       p.size = f.size;
       p.content = f.content;
-      p.runs = await findDataRuns(f.content, f.size, rec.path, ctx.reads);
+      const scanned = ctx.scannedRuns?.get(rec.ino);
+      p.runs = await (scanned ?? findDataRuns(f.content, f.size, rec.path, ctx.reads));
       p.usesExtents = true;
       break;
     }
@@ -147,10 +150,14 @@ export async function prepareInode(rec: ScannedInode, ctx: PrepareContext): Prom
   return p;
 }
 
+/** Runs for every inode, so no arrays: one check per id. */
 function checkOwner(uid: number, gid: number, path: string): void {
-  for (const [what, id] of [['uid', uid], ['gid', gid]] as const) {
-    if (!Number.isInteger(id) || id < 0 || id > 0xffffffff) throw new DistrokitError('EXT4_BAD_TREE', `${what} ${id} is not a 32-bit id`, { entry: path });
-  }
+  checkId('uid', uid, path);
+  checkId('gid', gid, path);
+}
+
+function checkId(what: 'uid' | 'gid', id: number, path: string): void {
+  if (!Number.isInteger(id) || id < 0 || id > 0xffffffff) throw new DistrokitError('EXT4_BAD_TREE', `${what} ${id} is not a 32-bit id`, { entry: path });
 }
 
 export async function prepareAll(scan: ScanResult, ctx: PrepareContext, onProgress?: (done: number, total: number) => void): Promise<PreparedInode[]> {

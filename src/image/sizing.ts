@@ -5,7 +5,7 @@
  */
 import { DistrokitError } from '../../formats/errors.js';
 import { BLOCKS_PER_GROUP, BLOCK_SIZE, JOURNAL_INO } from '../../formats/ext4/constants.js';
-import { allocate, isBackupGroup, makeGeometry, type Allocation, type Geometry, type InodeNeeds } from './layout.js';
+import { allocate, allocationEnd, isBackupGroup, makeGeometry, type Allocation, type Geometry, type InodeNeeds } from './layout.js';
 import { defaultJournalBlocks, type Ext4Options } from './options.js';
 import type { PreparedInode } from './prepare.js';
 
@@ -31,11 +31,19 @@ function needsOf(prepared: PreparedInode[]): InodeNeeds[] {
     .map((p) => ({ ino: p.ino, runs: p.runs, xattrBlock: p.blockXattrs.length > 0 }));
 }
 
+function journalNeeds(journal: boolean, blocks: number): InodeNeeds | null {
+  return journal ? { ino: JOURNAL_INO, runs: [{ logical: 0, count: defaultJournalBlocks(blocks) }], xattrBlock: false } : null;
+}
+
 function tryLayout(blocks: number, inodes: number, descSize: number, journal: boolean, needs: InodeNeeds[]): SizedLayout {
   const geometry = makeGeometry(blocks, inodes, descSize);
   const journalBlocks = journal ? defaultJournalBlocks(blocks) : 0;
-  const jneeds = journal ? { ino: JOURNAL_INO, runs: [{ logical: 0, count: journalBlocks }], xattrBlock: false } : null;
-  return { geometry, allocation: allocate(geometry, jneeds, needs), journalBlocks };
+  return { geometry, allocation: allocate(geometry, journalNeeds(journal, blocks), needs), journalBlocks };
+}
+
+/** tryLayout(…).allocation.end, computed without building the allocation (sizing rounds). */
+function layoutEnd(blocks: number, inodes: number, descSize: number, journal: boolean, needs: InodeNeeds[]): number {
+  return allocationEnd(makeGeometry(blocks, inodes, descSize), journalNeeds(journal, blocks), needs);
 }
 
 export function chooseLayout(prepared: PreparedInode[], maxIno: number, entries: number, apparentBlocks: number, o: Ext4Options): SizedLayout {
@@ -77,25 +85,31 @@ export function chooseLayout(prepared: PreparedInode[], maxIno: number, entries:
   }
   // auto: grow until the allocation fits (more blocks mean more groups, hence more metadata).
   let blocks = fixLastGroup(Math.max(64, needs.reduce((n, x) => n + x.runs.reduce((m, r) => m + r.count, 0), 0)), descSize);
+  // The rounds only need where the allocation ends; the chosen size is allocated once, at the end.
   for (let round = 0; round < 64; round++) {
     const minGroups = Math.ceil(inodes / (BLOCK_SIZE * 8));
     blocks = fixLastGroup(Math.max(blocks, (minGroups - 1) * BLOCKS_PER_GROUP + 1), descSize);
-    const layout = tryLayout(blocks, inodes, descSize, journal, needs);
-    const end = layout.allocation.end;
+    const end = layoutEnd(blocks, inodes, descSize, journal, needs);
     const want = fixLastGroup(end + extraBlocks + Math.ceil((end * pct) / 100), descSize);
-    if (want <= blocks) return want === blocks ? layout : tryLayoutExact(want, inodes, descSize, journal, needs, layout);
+    if (want <= blocks) {
+      const chosen = want === blocks ? blocks : exactOr(want, blocks, inodes, descSize, journal, needs);
+      const layout = tryLayout(chosen, inodes, descSize, journal, needs);
+      // allocationEnd must have predicted this allocation; never write past the end if it did not.
+      if (layout.allocation.end > chosen) throw new DistrokitError('EXT4_INTERNAL', `allocation ends at ${layout.allocation.end}, beyond ${chosen} blocks`);
+      return layout;
+    }
     blocks = want;
   }
   throw new DistrokitError('EXT4_INTERNAL', 'sizing did not converge');
 }
 
-/** Shrinking to `want` may change the group count; keep the larger layout if the smaller one no longer fits. */
-function tryLayoutExact(want: number, inodes: number, descSize: number, journal: boolean, needs: InodeNeeds[], fallback: SizedLayout): SizedLayout {
-  let layout: SizedLayout;
+/** Shrinking to `want` may change the group count; keep the larger size `fallback` if the smaller one no longer fits. */
+function exactOr(want: number, fallback: number, inodes: number, descSize: number, journal: boolean, needs: InodeNeeds[]): number {
+  let end: number;
   try {
-    layout = tryLayout(want, inodes, descSize, journal, needs);
+    end = layoutEnd(want, inodes, descSize, journal, needs);
   } catch {
     return fallback; // fewer groups could not hold the inodes
   }
-  return layout.allocation.end <= want ? layout : fallback;
+  return end <= want ? want : fallback;
 }

@@ -54,8 +54,10 @@ export async function treeFromDirectory(root: string, options: FromDirOptions = 
       }
       const path = join(dirPath, name);
       const st = statOrThrow(path, path);
-      const key = `${st.dev}:${st.ino}`;
-      if (!st.isDirectory() && st.nlink > 1n) {
+      const isDir = st.isDirectory();
+      // Only possible hard links need the (dev, ino) key: making it for every entry was a visible cost.
+      const key = !isDir && st.nlink > 1n ? `${st.dev}:${st.ino}` : null;
+      if (key !== null) {
         const seen = links.get(key);
         if (seen) {
           dirNode.children.set(name, seen);
@@ -64,7 +66,7 @@ export async function treeFromDirectory(root: string, options: FromDirOptions = 
       }
       const m = meta(st, xattrs.get(path));
       let node: TreeNode;
-      if (st.isDirectory()) {
+      if (isDir) {
         node = { type: 'dir', children: new Map(), ...m };
         stack.push([path, node]);
       } else if (st.isFile()) {
@@ -85,7 +87,7 @@ export async function treeFromDirectory(root: string, options: FromDirOptions = 
       } else {
         node = { type: 'socket', ...m };
       }
-      if (!st.isDirectory() && st.nlink > 1n) links.set(key, node);
+      if (key !== null) links.set(key, node);
       dirNode.children.set(name, node);
     }
   }
