@@ -8,7 +8,7 @@ import { DistrokitError } from '../../formats/errors.js';
 import { type DebPackage, parsePackagesBatches, positionOf } from './packages.js';
 import { ParsedStanzas, type StanzaSet, providesOf, scanPackagesChunks } from './scan.js';
 import { type Dependency, parseRelations, type RelationList } from './relation.js';
-import { compareParsedVersions, type DebVersion, parseVersion, satisfiesOp } from './version.js';
+import { checkVersion, compareParsedVersions, type DebVersion, parseVersion, satisfiesOp } from './version.js';
 
 export type RelationField = 'depends' | 'pre-depends' | 'recommends' | 'suggests' | 'conflicts' | 'breaks' | 'provides' | 'replaces';
 
@@ -150,10 +150,17 @@ export class DebRepository {
 
   /** Whether the stanza `ref` beats the current candidate `old` of its name. */
   private replaces(ref: number, old: number): boolean {
-    const a = this.packageAt(ref);
-    const b = this.packageAt(old);
-    const cmp = this.compare(a, b);
+    // From the version strings: making package records for the thousands of names that
+    // updates and security supersede costs more than the comparisons.
+    const cmp = compareParsedVersions(this.versionAt(ref), this.versionAt(old));
     return cmp > 0 || (cmp === 0 && this.refSets[ref]!.index < this.refSets[old]!.index);
+  }
+
+  private versionAt(ref: number): DebVersion {
+    const text = this.refSets[ref]!.version(this.refItems[ref]!);
+    const checked = checkVersion(text);
+    // A version dpkg rejects: the full parse reports it with the stanza's position.
+    return checked.version ?? this.version(this.packageAt(ref));
   }
 
   private packageAt(ref: number): DebPackage {
