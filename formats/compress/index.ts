@@ -93,9 +93,11 @@ function decoderFor(compression: Compression): Decoder {
 
 /** gzip through node:zlib: it checks the CRC and length, and handles multi-member files. */
 export async function* decompressGzip(source: ByteSource, options: DecompressOptions = {}): AsyncGenerator<Uint8Array> {
-  // A deep readable buffer lets zlib (on the thread pool) run ahead of a consumer that parses what it gets
-  // (the option reaches the Transform; @types/node does not list it).
-  const gunzip = createGunzip({ chunkSize: 4 << 20, readableHighWaterMark: 4 << 20 } as ZlibOptions);
+  // 4 MiB outputs: each thread-pool job inflates that much while the consumer parses the previous one.
+  // Object mode hands the outputs over one by one; in byte mode a read() concatenates (copies) all
+  // buffered outputs. Two buffered outputs let zlib run ahead. (The options reach the Transform;
+  // @types/node does not list them.)
+  const gunzip = createGunzip({ chunkSize: 4 << 20, readableObjectMode: true, readableHighWaterMark: 2 } as ZlibOptions);
   const input = new PassThrough();
   input.pipe(gunzip);
   let feedError: unknown;
