@@ -5,7 +5,10 @@
  */
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { chunked } from '../../../formats/bytes.js';
+import { DistrokitError } from '../../../formats/errors.js';
 import { DebRepository } from '../../../src/deb/repository.js';
+import { CHUNKINGS } from '../../helpers/chunks.js';
 
 const stanza = (name: string, version: string, filename: string, arch = 'amd64') =>
   `Package: ${name}\nVersion: ${version}\nArchitecture: ${arch}\nFilename: ${filename}\n`;
@@ -64,3 +67,44 @@ describe('simpleProvides (the fast path of the provider index)', () => {
     expect(simpleProvides('a | b')).toBeNull();
   });
 });
+
+describe('positions of errors found after the scan (lines are counted on demand)', () => {
+  const filler = Array.from({ length: 300 }, (_, i) => `${stanza(`pad${i}`, '1.0', `pool/p${i}.deb`)}Description: padding\n more\n`).join('\n');
+  const text = [
+    filler,
+    // A superseded name whose versions are compared while reading.
+    stanza('dup', '1.0', 'pool/dup1.deb'),
+    stanza('dup', '2:bad version', 'pool/dup2.deb'),
+    // A package whose Depends is parsed only when a closure reaches it.
+    `${stanza('broken', '1', 'pool/broken.deb')}Depends: ok (>> )\n`,
+  ].join('\n');
+  const data = new TextEncoder().encode(text);
+  const lineOf = (needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+
+  for (const c of CHUNKINGS) {
+    it(`names the file and the stanza's first line (${c.name})`, async () => {
+      const versionError = await DebRepository.fromIndexes([{ name: 'P', data: toAsync(c.split(data)) }]).catch((e: unknown) => e);
+      expect(versionError).toBeInstanceOf(DistrokitError);
+      expect((versionError as DistrokitError).toJSON()).toMatchObject({ code: 'DEB_BAD_VERSION', file: 'P', line: lineOf('Package: dup') + 4 + 1, entry: 'dup' });
+    });
+  }
+
+  it('a relation parsed late still points at its stanza', async () => {
+    const good = text.replace('2:bad version', '2.0');
+    const repo = await DebRepository.fromIndexes([{ name: 'P', data: toAsync(chunked(new TextEncoder().encode(good), 4096)) }]);
+    const err = (() => {
+      try {
+        repo.relations(repo.candidate('broken')!, 'depends');
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(DistrokitError);
+    expect((err as DistrokitError).toJSON()).toMatchObject({ code: 'DEB_BAD_RELATION', file: 'P', line: good.split('\n').indexOf('Package: broken') + 1, entry: 'broken' });
+  });
+});
+
+async function* toAsync(chunks: Uint8Array | Iterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  if (chunks instanceof Uint8Array) yield chunks;
+  else yield* chunks;
+}
