@@ -11,12 +11,14 @@
  *
  * Speed matters here (a closure from a compressed index is dominated by this
  * scan and the inflate it overlaps with), so the per-stanza work is a handful
- * of indexOf calls on one Latin-1 string per chunk and one small object.
+ * of indexOf calls on one Latin-1 string per chunk and a few numbers in the
+ * chunk's columns (stanza-set.ts). Pieces are cut on that string, not with
+ * cutAtBoundaries (formats/bytes.ts), which would copy each chunk's bytes once more.
  */
 import { isAscii } from 'node:buffer';
 import { parseDeb822Text } from '../../formats/deb822/index.js';
 import { decompress } from '../../formats/compress/index.js';
-import { type ByteSource, iterateBytes } from '../../formats/bytes.js';
+import type { ByteSource } from '../../formats/bytes.js';
 import { type DebPackage, packageFromStanza, type ParsePackagesOptions } from './packages.js';
 import { ScanChunk, parseStanza, withLineOffset } from './stanza-set.js';
 
@@ -110,7 +112,7 @@ export async function* scanPackagesChunks(source: ByteSource, options: ParsePack
     if (chunk.text.length) scanChunk(chunk);
     return chunk;
   };
-  for await (const bytes of iterateBytes(decompress(source, { file }))) {
+  for await (const bytes of decompress(source, { file })) {
     const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const ascii = isAscii(buf);
     const text = buf.toString('latin1');

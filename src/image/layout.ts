@@ -73,6 +73,11 @@ export function makeGeometry(blocks: number, inodes: number, descSize: number): 
   };
 }
 
+/** Whether `l` blocks at `physical` for `logical` extend extent `prev` (contiguous both ways, within MAX_EXTENT_LEN). */
+function continues(prev: Extent, logical: number, physical: number, l: number): boolean {
+  return prev.logical + prev.length === logical && prev.physical + prev.length === physical && prev.length + l <= MAX_EXTENT_LEN;
+}
+
 /** A sequential allocator that skips the superblock+GDT copies of backup groups. */
 class Cursor {
   next: number;
@@ -108,18 +113,32 @@ class Cursor {
   private room(): number {
     return this.ri < this.reserved.length ? this.reserved[this.ri]![0] - this.next : Infinity;
   }
+  /**
+   * The next run of at most `n` (> 0) free blocks, up to the next reserved area: marks it
+   * used and returns its start (its length is `this.next - start`). Every way of taking
+   * blocks below goes through here, so they all move the cursor alike.
+   */
+  private takeRun(n: number): number {
+    for (;;) {
+      this.skipReserved();
+      const len = Math.min(n, this.room());
+      if (len > 0) {
+        const start = this.next;
+        this.mark(start, start + len);
+        this.next += len;
+        return start;
+      }
+      this.skipToReservedEnd();
+    }
+  }
   /** `n` blocks as runs [start, length], broken only at reserved areas. */
   take(n: number): [number, number][] {
     const out: [number, number][] = [];
     while (n > 0) {
-      this.skipReserved();
-      const len = Math.min(n, this.room());
-      if (len > 0) {
-        out.push([this.next, len]);
-        this.mark(this.next, this.next + len);
-        this.next += len;
-        n -= len;
-      } else this.skipToReservedEnd();
+      const start = this.takeRun(n);
+      const len = this.next - start;
+      out.push([start, len]);
+      n -= len;
     }
     return out;
   }
@@ -131,31 +150,21 @@ class Cursor {
    */
   takeExtents(n: number, logical: number, extents: Extent[]): void {
     while (n > 0) {
-      this.skipReserved();
-      const len = Math.min(n, this.room());
-      if (len <= 0) {
-        this.skipToReservedEnd();
-        continue;
-      }
-      const start = this.next;
-      this.mark(start, start + len);
-      this.next += len;
+      const start = this.takeRun(n);
+      const len = this.next - start;
       n -= len;
       for (let off = 0; off < len; off += MAX_EXTENT_LEN) {
         const l = Math.min(MAX_EXTENT_LEN, len - off);
         const prev = extents[extents.length - 1];
-        if (prev && prev.logical + prev.length === logical && prev.physical + prev.length === start + off && prev.length + l <= MAX_EXTENT_LEN) {
-          prev.length += l;
-        } else extents.push({ logical, length: l, physical: start + off });
+        if (prev && continues(prev, logical, start + off, l)) prev.length += l;
+        else extents.push({ logical, length: l, physical: start + off });
         logical += l;
       }
     }
   }
-  /** This inode's extents so far, for countExtents (sizing rounds): a count and the last one. */
+  /** This inode's extents so far, for countExtents (sizing rounds): a count and the last one (reused). */
   private extentCount = 0;
-  private lastLogical = 0;
-  private lastLength = 0;
-  private lastPhysical = 0;
+  private readonly lastExtent: Extent = { logical: 0, length: 0, physical: 0 };
   startInode(): void {
     this.extentCount = 0;
   }
@@ -169,25 +178,18 @@ class Cursor {
    */
   countExtents(n: number, logical: number): void {
     while (n > 0) {
-      this.skipReserved();
-      const len = Math.min(n, this.room());
-      if (len <= 0) {
-        this.skipToReservedEnd();
-        continue;
-      }
-      const start = this.next;
-      this.mark(start, start + len);
-      this.next += len;
+      const start = this.takeRun(n);
+      const len = this.next - start;
       n -= len;
       for (let off = 0; off < len; off += MAX_EXTENT_LEN) {
         const l = Math.min(MAX_EXTENT_LEN, len - off);
-        if (this.extentCount > 0 && this.lastLogical + this.lastLength === logical && this.lastPhysical + this.lastLength === start + off && this.lastLength + l <= MAX_EXTENT_LEN) {
-          this.lastLength += l;
-        } else {
+        const last = this.lastExtent;
+        if (this.extentCount > 0 && continues(last, logical, start + off, l)) last.length += l;
+        else {
           this.extentCount++;
-          this.lastLogical = logical;
-          this.lastLength = l;
-          this.lastPhysical = start + off;
+          last.logical = logical;
+          last.length = l;
+          last.physical = start + off;
         }
         logical += l;
       }
