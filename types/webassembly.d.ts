@@ -1,9 +1,11 @@
 /**
- * The part of the WebAssembly JS API that formats/compress/liblzma.ts uses. The
+ * The part of the WebAssembly JS API that formats/compress/liblzma.ts and
+ * formats/deb822/packages-scan.ts use. The
  * project compiles without the DOM lib, and @types/node 20 does not declare it.
  */
 declare namespace WebAssembly {
   class Memory {
+    constructor(descriptor: { initial: number; maximum?: number });
     readonly buffer: ArrayBuffer;
     grow(delta: number): number;
   }

@@ -7,10 +7,8 @@ import { PassThrough } from 'node:stream';
 import { createGunzip, type ZlibOptions } from 'node:zlib';
 import { type ByteSource, concatBytes, iterateBytes, peekBytes } from '../bytes.js';
 import { DistrokitError } from '../errors.js';
-import { decompressLz4 } from './lz4.js';
-import { compressXz, decompressXz } from './xz.js';
-import { decompressZstd } from './zstd.js';
-import { decompressBzip2 } from './bzip2.js';
+import type { CompressXzOptions } from './xz.js';
+import type { Lz4Options } from './lz4.js';
 
 export type Compression = 'gzip' | 'bzip2' | 'xz' | 'zstd' | 'lz4' | 'none';
 
@@ -141,5 +139,32 @@ export async function* decompressGzip(source: ByteSource, options: DecompressOpt
   if (feedError) throw feedError;
 }
 
-export { decompressLz4, decompressXz, decompressZstd, decompressBzip2, compressXz };
-export type { CompressXzOptions } from './xz.js';
+// The decoders other than gzip are loaded when first used: together with the liblzma
+// WebAssembly they are about 30 ms of module loading, a tenth of a closure from a .gz index.
+
+/** LZ4 frames (formats/compress/lz4.ts). */
+export async function* decompressLz4(source: ByteSource, options: Lz4Options = {}): AsyncGenerator<Uint8Array> {
+  yield* (await import('./lz4.js')).decompressLz4(source, options);
+}
+
+/** xz (formats/compress/xz.ts). */
+export async function* decompressXz(source: ByteSource, options: { file?: string } = {}): AsyncGenerator<Uint8Array> {
+  yield* (await import('./xz.js')).decompressXz(source, options);
+}
+
+/** zstd (formats/compress/zstd.ts). */
+export async function* decompressZstd(source: ByteSource, options: { file?: string } = {}): AsyncGenerator<Uint8Array> {
+  yield* (await import('./zstd.js')).decompressZstd(source, options);
+}
+
+/** bzip2, multi-stream (formats/compress/bzip2.ts). */
+export async function* decompressBzip2(source: ByteSource, options: { file?: string } = {}): AsyncGenerator<Uint8Array> {
+  yield* (await import('./bzip2.js')).decompressBzip2(source, options);
+}
+
+/** xz output (formats/compress/xz.ts). */
+export async function* compressXz(source: ByteSource, options: CompressXzOptions = {}): AsyncGenerator<Uint8Array> {
+  yield* (await import('./xz.js')).compressXz(source, options);
+}
+
+export type { CompressXzOptions, Lz4Options };

@@ -6,6 +6,9 @@
 import { createReadStream } from 'node:fs';
 import { DistrokitError } from '../../formats/errors.js';
 import { type DebPackage, parsePackagesBatches, positionOf } from './packages.js';
+import { nameHash } from '../../formats/deb822/packages-scan.js';
+import { NameTable } from './name-table.js';
+import { ProvideIndex } from './provide-index.js';
 import { ParsedStanzas, type StanzaSet, providesOf, scanPackagesChunks } from './scan.js';
 import { type Dependency, parseRelations, type RelationList } from './relation.js';
 import { checkVersion, compareParsedVersions, type DebVersion, parseVersion, satisfiesOp } from './version.js';
@@ -40,37 +43,35 @@ export interface RepositoryOptions {
   allFields?: boolean;
 }
 
-/** One Provides item as dak writes it: a package name, optionally " (= version)". */
-const SIMPLE_PROVIDE = /^([a-z0-9][a-z0-9+.-]*)(?: \(= ([A-Za-z0-9.+~:-]+)\))?$/;
+export { simpleProvides } from './provide-index.js';
 
 /**
- * Flat (name, version) pairs of a Provides value in the plain form almost all
- * have ("a, b (= 1.2)"); null for anything else, which the full parser reads.
+ * A stanza reference is set number × REF_SPAN + position in the set: one
+ * number per candidate, no object.
  */
-export function simpleProvides(text: string): (string | undefined)[] | null {
-  const out: (string | undefined)[] = [];
-  for (const item of text.split(', ')) {
-    const m = SIMPLE_PROVIDE.exec(item);
-    if (!m) return null;
-    out.push(m[1]!, m[2]);
-  }
-  return out;
-}
+const REF_SPAN = 1 << 24;
+
+/** Index files are read in 256 KiB pieces: a compressed one then inflates while the rest is still being read. */
+const READ_CHUNK = 256 << 10;
 
 export class DebRepository {
   readonly arch: string;
   readonly indexes: IndexInput[] = [];
-  /** Name → the candidate's stanza, as a reference into refSets/refItems (no object per stanza until used). */
-  private readonly candidates = new Map<string, number>();
-  private readonly refSets: StanzaSet[] = [];
-  private readonly refItems: number[] = [];
+  /** Name → the candidate's stanza, as a reference (see REF_SPAN; no object or string per stanza until used). */
+  private readonly candidates = new NameTable((ref) => this.setOf(ref).name(ref % REF_SPAN));
+  /** The stanza sets read, by number. */
+  private readonly sets: StanzaSet[] = [];
   private readonly versions = new WeakMap<DebPackage, DebVersion>();
   private readonly relationCache = new WeakMap<DebPackage, Map<RelationField, RelationList>>();
-  /** Provided name → flat pairs (candidate reference, provided version or undefined); built on first use. */
-  private provideIndex: Map<string, (number | string | undefined)[]> | null = null;
-  /** Provider lists handed out, by provided name. */
+  /** Provided name → providing stanzas (see provide-index.ts). */
+  private readonly provideIndex = new ProvideIndex({
+    providesText: (ref) => this.setOf(ref).provides(ref % REF_SPAN)!,
+    isProviding: (ref) => this.providing.has(ref),
+    parseProvides: (ref, text) => this.parseProvides(ref, text),
+  });
+  /** Provider lists handed out, by provided name (cleared when packages are added). */
   private readonly providerLists = new Map<string, Provider[]>();
-  /** Candidates (references) with a Provides field, so the provider index need not scan all packages. */
+  /** Candidates (references) with a Provides field. */
   private readonly providing = new Set<number>();
   /** Satisfiers per dependency object; replaced whenever a package is added. */
   private satisfierCache = new WeakMap<Dependency, DebPackage[]>();
@@ -107,12 +108,12 @@ export class DebRepository {
 
   private async readIndex(input: IndexInput, index: number): Promise<void> {
     const file = input.name ?? input.path;
-    const source = input.data ?? createReadStream(input.path!, { highWaterMark: 16 << 20 });
+    const source = input.data ?? createReadStream(input.path!, { highWaterMark: READ_CHUNK });
     // The fast scan by default; `allFields` asks for every field of every stanza parsed up front.
     if (this.allFields) {
       for await (const batch of parsePackagesBatches(source, { file, index })) this.addStanzas(new ParsedStanzas(batch, index));
     } else {
-      for await (const chunk of scanPackagesChunks(source, { file, index })) this.addStanzas(chunk);
+      for await (const set of scanPackagesChunks(source, { file, index, arch: this.arch })) this.addStanzas(set);
     }
   }
 
@@ -123,28 +124,34 @@ export class DebRepository {
 
   private addStanzas(set: StanzaSet): void {
     const { arch, candidates, stats } = this;
+    const base = (this.sets.push(set) - 1) * REF_SPAN;
+    if (set.count > REF_SPAN) throw new RangeError(`a stanza set of ${set.count} entries (at most ${REF_SPAN})`);
     for (let i = 0; i < set.count; i++) {
       stats.stanzas++;
       if (!set.archIs(i, arch) && !set.archIs(i, 'all')) {
         stats.otherArch++;
         continue;
       }
-      const name = set.name(i);
-      const ref = this.refSets.push(set) - 1;
-      this.refItems.push(i);
-      const old = candidates.get(name);
-      if (old !== undefined) {
+      const ref = base + i;
+      const h = set.nameHash(i);
+      const slot = candidates.slotOfRef(h, ref);
+      const old = candidates.at(slot);
+      if (old >= 0) {
         stats.superseded++;
         if (!this.replaces(ref, old)) continue;
         this.providing.delete(old);
       }
-      if (set.hasProvides(i)) this.providing.add(ref);
-      candidates.set(name, ref);
-      if (this.provideIndex) {
-        this.provideIndex = null;
-        this.providerLists.clear();
-        this.satisfierCache = new WeakMap();
+      if (set.hasProvides(i)) {
+        this.providing.add(ref);
+        if (!set.providesHashed(i)) this.provideIndex.addPending(ref);
       }
+      candidates.set(slot, h, ref);
+    }
+    const hashed = set.provideHashes();
+    if (hashed) for (let k = 0; k < hashed.length; k += 2) this.provideIndex.addHash(hashed[k + 1]!, base + hashed[k]!);
+    if (this.providerLists.size) {
+      this.providerLists.clear();
+      this.satisfierCache = new WeakMap();
     }
   }
 
@@ -153,18 +160,22 @@ export class DebRepository {
     // From the version strings: making package records for the thousands of names that
     // updates and security supersede costs more than the comparisons.
     const cmp = compareParsedVersions(this.versionAt(ref), this.versionAt(old));
-    return cmp > 0 || (cmp === 0 && this.refSets[ref]!.index < this.refSets[old]!.index);
+    return cmp > 0 || (cmp === 0 && this.setOf(ref).index < this.setOf(old).index);
   }
 
   private versionAt(ref: number): DebVersion {
-    const text = this.refSets[ref]!.version(this.refItems[ref]!);
+    const text = this.setOf(ref).version(ref % REF_SPAN);
     const checked = checkVersion(text);
     // A version dpkg rejects: the full parse reports it with the stanza's position.
     return checked.version ?? this.version(this.packageAt(ref));
   }
 
+  private setOf(ref: number): StanzaSet {
+    return this.sets[Math.floor(ref / REF_SPAN)]!;
+  }
+
   private packageAt(ref: number): DebPackage {
-    return this.refSets[ref]!.package(this.refItems[ref]!);
+    return this.setOf(ref).package(ref % REF_SPAN);
   }
 
   /** Parsed version of a package (cached); a version dpkg rejects is an error naming the stanza. */
@@ -182,8 +193,8 @@ export class DebRepository {
   }
 
   candidate(name: string): DebPackage | undefined {
-    const ref = this.candidates.get(name);
-    return ref === undefined ? undefined : this.packageAt(ref);
+    const ref = this.candidates.at(this.candidates.slotOfName(nameHash(name), name));
+    return ref < 0 ? undefined : this.packageAt(ref);
   }
 
   /** All candidates, sorted by name. */
@@ -212,38 +223,12 @@ export class DebRepository {
   providers(name: string): Provider[] {
     let list = this.providerLists.get(name);
     if (!list) {
-      this.provideIndex ??= this.buildProvideIndex();
-      const pairs = this.provideIndex.get(name) ?? [];
-      list = [];
-      for (let k = 0; k < pairs.length; k += 2) {
-        const pkg = this.packageAt(pairs[k] as number);
-        const version = pairs[k + 1] as string | undefined;
-        list.push(version === undefined ? { pkg } : { pkg, version });
-      }
+      list = this.provideIndex.lookup(name).map(({ ref, version }) => (version === undefined ? { pkg: this.packageAt(ref) } : { pkg: this.packageAt(ref), version }));
       // Independent of the order the indexes were read in.
       list.sort((a, b) => (a.pkg.name < b.pkg.name ? -1 : a.pkg.name > b.pkg.name ? 1 : 0));
       this.providerLists.set(name, list);
     }
     return list;
-  }
-
-  /**
-   * The provide index over references, without a package record per provider
-   * (7,000 of them in bookworm, of which a closure asks for a few).
-   */
-  private buildProvideIndex(): Map<string, (number | string | undefined)[]> {
-    const index = new Map<string, (number | string | undefined)[]>();
-    for (const ref of this.providing) {
-      const text = this.refSets[ref]!.provides(this.refItems[ref]!)!;
-      const provided = simpleProvides(text) ?? this.parseProvides(ref, text);
-      for (let k = 0; k < provided.length; k += 2) {
-        const name = provided[k]!;
-        let pairs = index.get(name);
-        if (!pairs) index.set(name, (pairs = []));
-        pairs.push(ref, provided[k + 1]);
-      }
-    }
-    return index;
   }
 
   /** Provides through the full relation parser: validated, with errors at the stanza. */

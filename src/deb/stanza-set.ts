@@ -1,22 +1,23 @@
 /**
- * The repository model's view of a Packages index: stanzas as compact
- * columns (ScanChunk, filled by scan.ts) or as parsed records
- * (ParsedStanzas), and the lazily parsed package record built from a column
- * entry when someone needs it.
+ * The repository model's view of a Packages index: stanzas as columns of
+ * offsets (ScanPiece, from the WebAssembly scan in formats/deb822) or as
+ * parsed records (ParsedStanzas), and the lazily parsed package record built
+ * from a column entry when someone needs it.
  */
 import { parseDeb822Text } from '../../formats/deb822/index.js';
+import { nameHash, type PackagesScanner, SCAN_COL, SCAN_COLUMNS } from '../../formats/deb822/packages-scan.js';
 import { DistrokitError } from '../../formats/errors.js';
 import { type DebPackage, type MultiArch, packageFromStanza } from './packages.js';
 
 /**
- * Parses (and validates) one stanza's text. Its first line is a number, or a
+ * Parses (and validates) one stanza's bytes. Its first line is a number, or a
  * function asked only when an error needs it (counting lines is not free);
  * with a function the record's own origin line is left relative (1).
  */
-export function parseStanza(body: string, latin1: boolean, file: string | undefined, index: number, firstLine: number | (() => number)): DebPackage {
+export function parseStanza(body: Uint8Array, file: string | undefined, index: number, firstLine: number | (() => number)): DebPackage {
   const line = typeof firstLine === 'number' ? firstLine : 1;
   return withLineOffset(firstLine, () => {
-    const stanzas = parseDeb822Text(latin1 ? Buffer.from(body, 'latin1') : body, { file });
+    const stanzas = parseDeb822Text(body, { file });
     if (stanzas.length !== 1) throw new DistrokitError('DEB822_BAD_LINE', 'expected one stanza', { file, line: 1 });
     return packageFromStanza({ ...stanzas[0]!, line }, { file, index });
   }, line);
@@ -38,24 +39,6 @@ export function withLineOffset<T>(first: number | (() => number), parse: () => T
   }
 }
 
-/** Counts '\n' in text[from, to). */
-function countNewlines(text: string, from: number, to: number): number {
-  let n = 0;
-  for (let p = text.indexOf('\n', from); p >= 0 && p < to; p = text.indexOf('\n', p + 1)) n++;
-  return n;
-}
-
-/** Per-stanza columns of a chunk (offsets into its text; -1 for an absent Provides). */
-const COLUMNS = 8;
-const START = 0;
-const END = 1;
-const VERSION_AT = 2;
-const VERSION_END = 3;
-const ARCH_AT = 4;
-const ARCH_END = 5;
-const PROVIDES_AT = 6;
-const PROVIDES_END = 7;
-
 /**
  * Stanzas of an index in a compact form: what the repository model needs of
  * each (name, architecture, version, Provides) without an object per stanza —
@@ -67,12 +50,18 @@ export interface StanzaSet {
   /** Index number of the Packages file (for ties between equal versions). */
   readonly index: number;
   name(i: number): string;
+  /** nameHash() of the name. */
+  nameHash(i: number): number;
   version(i: number): string;
   /** Whether stanza i's Architecture is exactly `arch`. */
   archIs(i: number, arch: string): boolean;
   /** The raw Provides value, if any. */
   provides(i: number): string | undefined;
   hasProvides(i: number): boolean;
+  /** Whether stanza i's provided names are among provideHashes(). */
+  providesHashed(i: number): boolean;
+  /** (stanza, nameHash) pairs of provided names the scan hashed, if any. */
+  provideHashes(): Int32Array | undefined;
   package(i: number): DebPackage;
 }
 
@@ -88,6 +77,9 @@ export class ParsedStanzas implements StanzaSet {
   name(i: number): string {
     return this.packages[i]!.name;
   }
+  nameHash(i: number): number {
+    return nameHash(this.packages[i]!.name);
+  }
   version(i: number): string {
     return this.packages[i]!.version;
   }
@@ -100,114 +92,103 @@ export class ParsedStanzas implements StanzaSet {
   hasProvides(i: number): boolean {
     return this.provides(i) !== undefined;
   }
+  providesHashed(): boolean {
+    return false;
+  }
+  provideHashes(): undefined {
+    return undefined;
+  }
   package(i: number): DebPackage {
     return this.packages[i]!;
   }
 }
 
+const C = SCAN_COLUMNS;
+
 /**
- * One decoded piece of an index: whole stanzas, Latin-1 decoded, scanned into
- * columns. Its first line number is known only through the pieces before it,
- * so it is worked out (and cached) when a position is first needed — an
- * error, or a lazy parse.
+ * Whole stanzas the WebAssembly scan took as offsets into its scanner's bytes
+ * (formats/deb822/packages-scan.ts). A stanza it did not vouch for is parsed
+ * here, with full validation, when the piece is made; the others' fields
+ * beyond the four above when first used (LazyPackage).
  */
-export class ScanChunk implements StanzaSet {
-  private first: number | undefined;
-  private lines: number | undefined;
-  /** COLUMNS numbers per stanza. */
-  private readonly cols: number[] = [];
-  readonly names: string[] = [];
-  /** Records built so far, by stanza (also those the generic parser made). */
+export class ScanPiece implements StanzaSet {
+  /** Records built so far, by stanza (also those parsed generically). */
   private readonly records: (DebPackage | undefined)[] = [];
   constructor(
-    readonly text: string,
-    /** The bytes were not all ASCII: values are re-decoded as UTF-8 when parsed. */
-    readonly latin1: boolean,
+    readonly scanner: PackagesScanner,
+    private readonly cols: Int32Array,
+    private readonly hashes: Int32Array,
     readonly file: string | undefined,
     readonly index: number,
-    private readonly previous: ScanChunk | undefined,
-    /** Lines before this piece's text that belong to no stanza (blank lines at the cut). */
-    private readonly skipped: number,
-  ) {}
-
-  get count(): number {
-    return this.names.length;
+  ) {
+    this.count = cols.length / C;
+    for (let i = 0; i < this.count; i++) {
+      if (cols[i * C + SCAN_COL.NAME_AT]! >= 0) continue;
+      const start = cols[i * C + SCAN_COL.START]!;
+      this.records[i] = parseStanza(scanner.bytes(start, cols[i * C + SCAN_COL.END]!), file, index, scanner.lineAt(start));
+    }
   }
 
-  /** Adds a stanza in the common layout, by its offsets. */
-  addScanned(name: string, start: number, end: number, versionAt: number, versionEnd: number, archAt: number, archEnd: number, providesAt: number, providesEnd: number): void {
-    this.names.push(name);
-    this.cols.push(start, end, versionAt, versionEnd, archAt, archEnd, providesAt, providesEnd);
-  }
+  readonly count: number;
 
-  /** Adds a stanza the generic parser read. */
-  addParsed(pkg: DebPackage): void {
-    this.records[this.names.length] = pkg;
-    this.names.push(pkg.name);
-    this.cols.push(-1, -1, -1, -1, -1, -1, -1, -1);
-  }
-
+  /** Column c of stanza i. */
   private col(i: number, c: number): number {
-    return this.cols[i * COLUMNS + c]!;
+    return this.cols[i * C + c]!;
+  }
+
+  /** Whether the scan took stanza i's values (otherwise its record is parsed). */
+  private scanned(i: number): boolean {
+    return this.cols[i * C + SCAN_COL.NAME_AT]! >= 0;
   }
 
   name(i: number): string {
-    return this.names[i]!;
+    if (!this.scanned(i)) return this.records[i]!.name;
+    return this.scanner.latin1(this.col(i, SCAN_COL.NAME_AT), this.col(i, SCAN_COL.NAME_END));
+  }
+
+  nameHash(i: number): number {
+    return this.scanned(i) ? this.col(i, SCAN_COL.NAME_HASH) : nameHash(this.records[i]!.name);
   }
 
   version(i: number): string {
-    const at = this.col(i, VERSION_AT);
-    return at < 0 ? this.records[i]!.version : this.text.slice(at, this.col(i, VERSION_END));
+    if (!this.scanned(i)) return this.records[i]!.version;
+    return this.scanner.latin1(this.col(i, SCAN_COL.VERSION_AT), this.col(i, SCAN_COL.VERSION_END));
   }
 
   archIs(i: number, arch: string): boolean {
-    const at = this.col(i, ARCH_AT);
-    if (at < 0) return this.records[i]!.architecture === arch;
-    return this.col(i, ARCH_END) - at === arch.length && this.text.startsWith(arch, at);
+    if (!this.scanned(i)) return this.records[i]!.architecture === arch;
+    const kind = this.col(i, SCAN_COL.ARCH_KIND);
+    if (arch === this.scanner.arch) return kind === 1;
+    if (arch === 'all') return kind === 2;
+    return this.scanner.latin1(this.col(i, SCAN_COL.ARCH_AT), this.col(i, SCAN_COL.ARCH_END)) === arch;
   }
 
   provides(i: number): string | undefined {
-    if (this.col(i, START) < 0) return providesOf(this.records[i]!);
-    const at = this.col(i, PROVIDES_AT);
-    return at < 0 ? undefined : this.text.slice(at, this.col(i, PROVIDES_END));
+    if (!this.scanned(i)) return providesOf(this.records[i]!);
+    const at = this.col(i, SCAN_COL.PROVIDES_AT);
+    return at < 0 ? undefined : this.scanner.latin1(at, this.col(i, SCAN_COL.PROVIDES_END));
   }
 
   hasProvides(i: number): boolean {
-    return this.col(i, START) < 0 ? providesOf(this.records[i]!) !== undefined : this.col(i, PROVIDES_AT) >= 0;
+    return this.scanned(i) ? this.col(i, SCAN_COL.PROVIDES_AT) >= 0 : providesOf(this.records[i]!) !== undefined;
+  }
+
+  providesHashed(i: number): boolean {
+    return this.scanned(i) && this.col(i, SCAN_COL.PROVIDES_SIMPLE) === 1;
+  }
+
+  provideHashes(): Int32Array {
+    return this.hashes;
   }
 
   package(i: number): DebPackage {
     let pkg = this.records[i];
     if (!pkg) {
-      const at = (c: number) => this.col(i, c);
-      pkg = new LazyPackage(this.names[i]!, this.text.slice(at(VERSION_AT), at(VERSION_END)), this.text.slice(at(ARCH_AT), at(ARCH_END)), this.provides(i), this, at(START), at(END));
+      const arch = this.scanner.latin1(this.col(i, SCAN_COL.ARCH_AT), this.col(i, SCAN_COL.ARCH_END));
+      pkg = new LazyPackage(this.name(i), this.version(i), arch, this.provides(i), this, this.col(i, SCAN_COL.START), this.col(i, SCAN_COL.END));
       this.records[i] = pkg;
     }
     return pkg;
-  }
-
-  /** Line number of the text's first line. */
-  firstLine(): number {
-    if (this.first === undefined) {
-      // Iteratively, so that a long chain of small chunks cannot overflow the stack.
-      const chain: ScanChunk[] = [];
-      for (let c: ScanChunk | undefined = this; c && c.first === undefined; c = c.previous) chain.push(c);
-      for (let i = chain.length - 1; i >= 0; i--) {
-        const c = chain[i]!;
-        c.first = (c.previous ? c.previous.firstLine() + c.previous.lineCount() : 1) + c.skipped;
-      }
-    }
-    return this.first!;
-  }
-
-  /** Lines this piece spans, counting the blank line that ended it. */
-  lineCount(): number {
-    this.lines ??= countNewlines(this.text, 0, this.text.length) + 2;
-    return this.lines;
-  }
-
-  lineAt(offset: number): number {
-    return this.firstLine() + countNewlines(this.text, 0, offset);
   }
 }
 
@@ -221,7 +202,7 @@ class LazyPackage implements DebPackage {
     readonly architecture: string,
     /** The raw Provides value, if the stanza has one (needed up front for the provider index). */
     readonly provides: string | undefined,
-    private readonly chunk: ScanChunk,
+    private readonly piece: ScanPiece,
     private readonly start: number,
     private readonly end: number,
   ) {}
@@ -229,13 +210,13 @@ class LazyPackage implements DebPackage {
   /** Where the stanza is; its line is counted on first use. */
   get origin(): { file?: string; line: number; index: number } {
     if (!this.where) {
-      const { chunk, start } = this;
+      const { piece, start } = this;
       let line: number | undefined;
       this.where = {
-        file: chunk.file,
-        index: chunk.index,
+        file: piece.file,
+        index: piece.index,
         get line() {
-          line ??= chunk.lineAt(start);
+          line ??= piece.scanner.lineAt(start);
           return line;
         },
       };
@@ -244,8 +225,8 @@ class LazyPackage implements DebPackage {
   }
 
   private parsed(): DebPackage {
-    const { chunk, start } = this;
-    this.full ??= parseStanza(chunk.text.slice(start, this.end), chunk.latin1, chunk.file, chunk.index, () => this.origin.line);
+    const { piece, start } = this;
+    this.full ??= parseStanza(piece.scanner.bytes(start, this.end), piece.file, piece.index, () => this.origin.line);
     return this.full;
   }
 

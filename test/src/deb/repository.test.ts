@@ -108,3 +108,55 @@ async function* toAsync(chunks: Uint8Array | Iterable<Uint8Array>): AsyncGenerat
   if (chunks instanceof Uint8Array) yield chunks;
   else yield* chunks;
 }
+
+describe('the provider index (hashed by the scan) against the relation parser', () => {
+  it('gives every provided name of bookworm main + updates + security the providers the relation parser finds', async () => {
+    const { parseRelations } = await import('../../../src/deb/relation.js');
+    const { providesOf } = await import('../../../src/deb/scan.js');
+    const { debianCache } = await import('../../helpers/cache.js');
+    const repo = await DebRepository.fromIndexes([{ path: debianCache.mainGz }, { path: debianCache.updates }, { path: debianCache.security }]);
+    const expected = new Map<string, string[]>();
+    for (const pkg of repo.packages()) {
+      const text = providesOf(pkg);
+      if (!text) continue;
+      for (const group of parseRelations(text)) for (const dep of group) expected.set(dep.name, [...(expected.get(dep.name) ?? []), `${pkg.name} ${dep.version ?? '-'}`]);
+    }
+    expect(expected.size).toBeGreaterThan(5000);
+    for (const [name, providers] of expected) expect(repo.providers(name).map((p) => `${p.pkg.name} ${p.version ?? '-'}`).sort()).toEqual(providers.sort());
+    expect(repo.providers('no-such-virtual-package')).toEqual([]);
+  }, 60_000);
+});
+
+describe('NameTable and HashMultimap (typed-array hash tables)', () => {
+  it('behave as a Map and a multimap, also when every hash collides and while growing', async () => {
+    const { NameTable, HashMultimap } = await import('../../../src/deb/name-table.js');
+    const fc = (await import('fast-check')).default;
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c', 'dd', 'e', 'f', 'g', 'h'), fc.integer({ min: 0, max: 3 })), { maxLength: 3000 }), fc.boolean(), (ops, collide) => {
+        const names: string[] = [];
+        const table = new NameTable((ref) => names[ref]!);
+        const multi = new HashMultimap();
+        const model = new Map<string, number>();
+        const multiModel = new Map<number, number[]>();
+        for (const [name, tag] of ops) {
+          const ref = names.push(`${name}${tag}`) - 1;
+          const h = collide ? 7 : name.charCodeAt(0) * 31 + tag;
+          const slot = table.slotOfRef(h, ref);
+          if (table.at(slot) < 0 || ref % 2 === 0) table.set(slot, h, ref);
+          if (!model.has(names[ref]!) || ref % 2 === 0) model.set(names[ref]!, ref);
+          multi.add(h, ref);
+          multiModel.set(h, [...(multiModel.get(h) ?? []), ref]);
+        }
+        expect(table.size).toBe(model.size);
+        for (const [name, ref] of model) {
+          const h = collide ? 7 : name.charCodeAt(0) * 31 + Number(name.slice(-1));
+          expect(table.at(table.slotOfName(h, name))).toBe(ref);
+        }
+        expect([...table.values()].sort((x, y) => x - y)).toEqual([...model.values()].sort((x, y) => x - y));
+        for (const [h, refs] of multiModel) expect(multi.get(h).sort((x, y) => x - y)).toEqual(refs);
+        expect(multi.get(123_456)).toEqual([]);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});

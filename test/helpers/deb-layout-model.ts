@@ -1,4 +1,8 @@
 /**
+ * Reference model for the WebAssembly scan's layout check
+ * (formats/deb822/assembly/packages-scan.ts): the JavaScript check the
+ * repository used before, kept as a test oracle.
+ *
  * Is a chunk of a Packages index in the layout the fast scan follows? Every
  * line is a field line ("Name: value", the name not starting with '#' or
  * ':'), a continuation line (space or tab, then something that is not only
@@ -7,9 +11,6 @@
  * lines, malformed lines without a colon — takes the generic parser, which
  * handles the first three and reports the last with its position, even in
  * stanzas nobody reads.
- *
- * One pass over the lines with native indexOf; this runs on every byte of a
- * 50 MB index, so it is written for speed rather than brevity.
  */
 
 const LF = 10;
