@@ -68,8 +68,14 @@ class ClosureBuilder {
   readonly reasons = new Map<DebPackage, Reason>();
   readonly edges = new Map<DebPackage, Edge[]>();
   readonly problems: ClosureProblem[] = [];
-  /** Names (own and provided) of chosen packages, for conflict checks. */
   private readonly fields: RelationField[];
+  /**
+   * The Conflicts and Breaks of chosen packages by the name they target, each
+   * numbered in the order a scan of the chosen set would meet it (so that the
+   * clash reported is the same as that scan's first).
+   */
+  private readonly against = new Map<string, { order: number; other: DebPackage; field: 'conflicts' | 'breaks'; dep: Dependency }[]>();
+  private againstCount = 0;
 
   constructor(
     private readonly repo: DebRepository,
@@ -82,6 +88,15 @@ class ClosureBuilder {
     this.chosen.add(pkg);
     this.order.push(pkg);
     this.reasons.set(pkg, reason);
+    for (const field of ['conflicts', 'breaks'] as const) {
+      for (const group of this.repo.relations(pkg, field)) {
+        for (const dep of group) {
+          let list = this.against.get(dep.name);
+          if (!list) this.against.set(dep.name, (list = []));
+          list.push({ order: this.againstCount++, other: pkg, field, dep });
+        }
+      }
+    }
   }
 
   /** Installs the dependencies of `root` depth-first, iteratively (closures can be thousands deep). */
@@ -174,17 +189,15 @@ class ClosureBuilder {
         }
       }
     }
-    for (const other of this.chosen) {
-      if (!other.fields.has('conflicts') && !other.fields.has('breaks')) continue;
-      for (const field of ['conflicts', 'breaks'] as const) {
-        for (const group of this.repo.relations(other, field)) {
-          for (const dep of group) {
-            if (other !== pkg && this.repo.satisfiers(dep).includes(pkg)) return `is in ${other.name}'s ${field} (${formatDependency(dep)})`;
-          }
-        }
+    // A chosen package's Conflicts/Breaks can only name pkg or a name pkg provides.
+    let first: { order: number; other: DebPackage; field: string; dep: Dependency } | undefined;
+    for (const name of [pkg.name, ...this.repo.relations(pkg, 'provides').flatMap((g) => g.map((d) => d.name))]) {
+      for (const entry of this.against.get(name) ?? []) {
+        if (first && first.order < entry.order) continue;
+        if (entry.other !== pkg && this.repo.satisfiers(entry.dep).includes(pkg)) first = entry;
       }
     }
-    return undefined;
+    return first && `is in ${first.other.name}'s ${first.field} (${formatDependency(first.dep)})`;
   }
 
   private problem(code: ClosureProblem['code'], pkg: DebPackage, field: RelationField, group: AlternativeGroup, conflict?: string): void {

@@ -45,11 +45,6 @@ export interface RepositoryOptions {
 
 export { simpleProvides } from './provide-index.js';
 
-/**
- * A stanza reference is set number × REF_SPAN + position in the set: one
- * number per candidate, no object.
- */
-const REF_SPAN = 1 << 24;
 
 /** Index files are read in 256 KiB pieces: a compressed one then inflates while the rest is still being read. */
 const READ_CHUNK = 256 << 10;
@@ -57,15 +52,20 @@ const READ_CHUNK = 256 << 10;
 export class DebRepository {
   readonly arch: string;
   readonly indexes: IndexInput[] = [];
-  /** Name → the candidate's stanza, as a reference (see REF_SPAN; no object or string per stanza until used). */
-  private readonly candidates = new NameTable((ref) => this.setOf(ref).name(ref % REF_SPAN));
-  /** The stanza sets read, by number. */
+  /**
+   * Name → the candidate's stanza, as a reference: the stanza's number in the
+   * order of reading (a small integer, no object or string per stanza until used).
+   */
+  private readonly candidates = new NameTable((ref) => this.nameAt(ref));
+  /** The stanza sets read, and the reference of each one's first stanza (ascending). */
   private readonly sets: StanzaSet[] = [];
+  private readonly setStarts: number[] = [];
+  private stanzaCount = 0;
   private readonly versions = new WeakMap<DebPackage, DebVersion>();
   private readonly relationCache = new WeakMap<DebPackage, Map<RelationField, RelationList>>();
   /** Provided name → providing stanzas (see provide-index.ts). */
   private readonly provideIndex = new ProvideIndex({
-    providesText: (ref) => this.setOf(ref).provides(ref % REF_SPAN)!,
+    providesText: (ref) => this.at(ref, (set, i) => set.provides(i)!),
     isProviding: (ref) => this.providing.has(ref),
     parseProvides: (ref, text) => this.parseProvides(ref, text),
   });
@@ -107,6 +107,18 @@ export class DebRepository {
   }
 
   private async readIndex(input: IndexInput, index: number): Promise<void> {
+    try {
+      await this.scanIndex(input, index);
+    } catch (err) {
+      // A file that cannot be opened or read: a usage error naming it, not an internal one.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (!(err instanceof DistrokitError) && typeof code === 'string' && /^E[A-Z]+$/.test(code))
+        throw new DistrokitError('DEB_INDEX_UNREADABLE', `cannot read the index: ${(err as Error).message}`, { file: input.name ?? input.path }, { cause: err });
+      throw err;
+    }
+  }
+
+  private async scanIndex(input: IndexInput, index: number): Promise<void> {
     const file = input.name ?? input.path;
     const source = input.data ?? createReadStream(input.path!, { highWaterMark: READ_CHUNK });
     // The fast scan by default; `allFields` asks for every field of every stanza parsed up front.
@@ -124,8 +136,10 @@ export class DebRepository {
 
   private addStanzas(set: StanzaSet): void {
     const { arch, candidates, stats } = this;
-    const base = (this.sets.push(set) - 1) * REF_SPAN;
-    if (set.count > REF_SPAN) throw new RangeError(`a stanza set of ${set.count} entries (at most ${REF_SPAN})`);
+    const base = this.stanzaCount;
+    this.sets.push(set);
+    this.setStarts.push(base);
+    this.stanzaCount += set.count;
     for (let i = 0; i < set.count; i++) {
       stats.stanzas++;
       if (!set.archIs(i, arch) && !set.archIs(i, 'all')) {
@@ -160,22 +174,35 @@ export class DebRepository {
     // From the version strings: making package records for the thousands of names that
     // updates and security supersede costs more than the comparisons.
     const cmp = compareParsedVersions(this.versionAt(ref), this.versionAt(old));
-    return cmp > 0 || (cmp === 0 && this.setOf(ref).index < this.setOf(old).index);
+    return cmp > 0 || (cmp === 0 && this.at(ref, (set) => set.index) < this.at(old, (set) => set.index));
   }
 
   private versionAt(ref: number): DebVersion {
-    const text = this.setOf(ref).version(ref % REF_SPAN);
+    const text = this.at(ref, (set, i) => set.version(i));
     const checked = checkVersion(text);
     // A version dpkg rejects: the full parse reports it with the stanza's position.
     return checked.version ?? this.version(this.packageAt(ref));
   }
 
-  private setOf(ref: number): StanzaSet {
-    return this.sets[Math.floor(ref / REF_SPAN)]!;
+  /** Applies `f` to the set holding stanza `ref` and its position there (a binary search over the sets). */
+  private at<T>(ref: number, f: (set: StanzaSet, i: number) => T): T {
+    const starts = this.setStarts;
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (starts[mid]! <= ref) lo = mid;
+      else hi = mid - 1;
+    }
+    return f(this.sets[lo]!, ref - starts[lo]!);
+  }
+
+  private nameAt(ref: number): string {
+    return this.at(ref, (set, i) => set.name(i));
   }
 
   private packageAt(ref: number): DebPackage {
-    return this.setOf(ref).package(ref % REF_SPAN);
+    return this.at(ref, (set, i) => set.package(i));
   }
 
   /** Parsed version of a package (cached); a version dpkg rejects is an error naming the stanza. */

@@ -101,6 +101,15 @@ describe('distrokit deb closure', () => {
       expect(r.status).toBe(1);
       expect(r.stderr).toContain(`DEB822_BAD_LINE: ${bad}:5:`);
     });
+    it('a missing or unreadable index: DEB_INDEX_UNREADABLE naming the file, not an internal error', () => {
+      for (const path of [join(dir, 'no-such-Packages'), dir]) {
+        const r = distrokit(['deb', 'closure', '--index', path, 'bash']);
+        expect(r.status).toBe(1);
+        expect(r.stderr).toContain(`DEB_INDEX_UNREADABLE: ${path}: cannot read the index`);
+        expect(r.stderr).not.toContain('internal error');
+        expect(r.stdout).toBe('');
+      }
+    });
     it('an unknown package, as JSON on stdout with --json', () => {
       const r = distrokit(['deb', 'closure', '--index', debianCache.updates, '--json', 'no-such-package']);
       expect(r.status).toBe(1);
