@@ -6,10 +6,10 @@
 import { createReadStream } from 'node:fs';
 import { DistrokitError } from '../../formats/errors.js';
 import { type DebPackage, parsePackagesBatches, positionOf } from './packages.js';
-import { nameHash } from '../../formats/deb822/packages-scan.js';
+import { nameHash, SCAN_COL, SCAN_COLUMNS } from '../../formats/deb822/packages-scan.js';
 import { NameTable } from './name-table.js';
 import { ProvideIndex } from './provide-index.js';
-import { ParsedStanzas, type StanzaSet, providesOf, scanPackagesChunks } from './scan.js';
+import { ParsedStanzas, ScanPiece, type StanzaSet, providesOf, scanPackagesChunks } from './scan.js';
 import { type Dependency, parseRelations, type RelationList } from './relation.js';
 import { checkVersion, compareParsedVersions, type DebVersion, parseVersion, satisfiesOp } from './version.js';
 
@@ -66,13 +66,24 @@ export class DebRepository {
   /** Provided name → providing stanzas (see provide-index.ts). */
   private readonly provideIndex = new ProvideIndex({
     providesText: (ref) => this.at(ref, (set, i) => set.provides(i)!),
-    isProviding: (ref) => this.providing.has(ref),
+    isProviding: (ref) => this.providing.has(ref) && this.winnerOf(this.candidates.at(this.candidates.slotOfRef(this.nameHashAt(ref), ref))) === ref,
     parseProvides: (ref, text) => this.parseProvides(ref, text),
   });
   /** Provider lists handed out, by provided name (cleared when packages are added). */
   private readonly providerLists = new Map<string, Provider[]>();
-  /** Candidates (references) with a Provides field. */
+  /** Stanzas of a wanted architecture with a Provides field (a superseded one provides nothing). */
   private readonly providing = new Set<number>();
+  /**
+   * Names with more than one stanza (updates and security supersede main):
+   * the name's first stanza → the others, in the order read. Which one wins is
+   * worked out when the name is first used (winnerOf), not while reading:
+   * comparing the versions of thousands of names nobody asks for cost a tenth
+   * of a closure. A name duplicated within one index is resolved when reading
+   * ends, so that a bad version there is reported by the read.
+   */
+  private readonly contenders = new Map<number, number[]>();
+  private readonly winners = new Map<number, number>();
+  private readonly duplicatedInIndex: number[] = [];
   /** Satisfiers per dependency object; replaced whenever a package is added. */
   private satisfierCache = new WeakMap<Dependency, DebPackage[]>();
   private readonly allFields: boolean;
@@ -100,6 +111,7 @@ export class DebRepository {
     const first = this.indexes.length;
     this.indexes.push(...inputs);
     await Promise.all(inputs.map((input, i) => this.readIndex(input, first + i)));
+    for (const ref of this.duplicatedInIndex.splice(0)) this.winnerOf(ref);
   }
 
   async addIndex(input: IndexInput): Promise<void> {
@@ -135,32 +147,12 @@ export class DebRepository {
   }
 
   private addStanzas(set: StanzaSet): void {
-    const { arch, candidates, stats } = this;
     const base = this.stanzaCount;
     this.sets.push(set);
     this.setStarts.push(base);
     this.stanzaCount += set.count;
-    for (let i = 0; i < set.count; i++) {
-      stats.stanzas++;
-      if (!set.archIs(i, arch) && !set.archIs(i, 'all')) {
-        stats.otherArch++;
-        continue;
-      }
-      const ref = base + i;
-      const h = set.nameHash(i);
-      const slot = candidates.slotOfRef(h, ref);
-      const old = candidates.at(slot);
-      if (old >= 0) {
-        stats.superseded++;
-        if (!this.replaces(ref, old)) continue;
-        this.providing.delete(old);
-      }
-      if (set.hasProvides(i)) {
-        this.providing.add(ref);
-        if (!set.providesHashed(i)) this.provideIndex.addPending(ref);
-      }
-      candidates.set(slot, h, ref);
-    }
+    if (set instanceof ScanPiece && set.scanner.arch === this.arch) this.addScanned(set, base);
+    else for (let i = 0; i < set.count; i++) this.addStanza(set, i, base + i);
     const hashed = set.provideHashes();
     if (hashed) for (let k = 0; k < hashed.length; k += 2) this.provideIndex.addHash(hashed[k + 1]!, base + hashed[k]!);
     if (this.providerLists.size) {
@@ -169,12 +161,86 @@ export class DebRepository {
     }
   }
 
-  /** Whether the stanza `ref` beats the current candidate `old` of its name. */
+  private addStanza(set: StanzaSet, i: number, ref: number): void {
+    this.stats.stanzas++;
+    if (!set.archIs(i, this.arch) && !set.archIs(i, 'all')) {
+      this.stats.otherArch++;
+      return;
+    }
+    this.insert(ref, set.nameHash(i), set.hasProvides(i), set.providesHashed(i));
+  }
+
+  /**
+   * addStanza for a scanned piece, straight from its columns: the per-stanza
+   * method calls cost more than the rest of reading an index on the main thread.
+   */
+  private addScanned(piece: ScanPiece, base: number): void {
+    const cols = piece.columns;
+    for (let i = 0, k = 0; i < piece.count; i++, k += SCAN_COLUMNS) {
+      if (cols[k + SCAN_COL.NAME_AT]! < 0) {
+        this.addStanza(piece, i, base + i); // a stanza parsed generically
+        continue;
+      }
+      this.stats.stanzas++;
+      if (cols[k + SCAN_COL.ARCH_KIND] === 0) {
+        this.stats.otherArch++;
+        continue;
+      }
+      this.insert(base + i, cols[k + SCAN_COL.NAME_HASH]!, cols[k + SCAN_COL.PROVIDES_AT]! >= 0, cols[k + SCAN_COL.PROVIDES_SIMPLE] === 1);
+    }
+  }
+
+  /** Adds stanza `ref` (of a wanted architecture) under its name: the first of the name, or a contender. */
+  private insert(ref: number, h: number, provides: boolean, providesHashed: boolean): void {
+    const { candidates } = this;
+    const slot = candidates.slotOfRef(h, ref);
+    const first = candidates.at(slot);
+    if (provides) {
+      this.providing.add(ref);
+      if (!providesHashed) this.provideIndex.addPending(ref);
+    }
+    if (first < 0) {
+      candidates.set(slot, h, ref);
+      return;
+    }
+    this.stats.superseded++;
+    let others = this.contenders.get(first);
+    if (!others) this.contenders.set(first, (others = []));
+    others.push(ref);
+    this.winners.delete(first);
+    if (this.indexOf(ref) === this.indexOf(first) || others.some((o) => o !== ref && this.indexOf(o) === this.indexOf(ref))) this.duplicatedInIndex.push(first);
+  }
+
+  /** The candidate among the stanzas of the name whose first stanza is `first` (-1 stays -1). */
+  private winnerOf(first: number): number {
+    const others = first < 0 ? undefined : this.contenders.get(first);
+    if (!others) return first;
+    let best = this.winners.get(first);
+    if (best === undefined) {
+      best = first;
+      for (const ref of others) if (this.replaces(ref, best)) best = ref;
+      this.winners.set(first, best);
+    }
+    return best;
+  }
+
+  private indexOf(ref: number): number {
+    return this.at(ref, (set) => set.index);
+  }
+
+  private nameHashAt(ref: number): number {
+    return this.at(ref, (set, i) => set.nameHash(i));
+  }
+
+  /** Whether the stanza `ref` beats `old` of the same name: a higher version, or an equal one read earlier. */
   private replaces(ref: number, old: number): boolean {
     // From the version strings: making package records for the thousands of names that
     // updates and security supersede costs more than the comparisons.
     const cmp = compareParsedVersions(this.versionAt(ref), this.versionAt(old));
-    return cmp > 0 || (cmp === 0 && this.at(ref, (set) => set.index) < this.at(old, (set) => set.index));
+    if (cmp !== 0) return cmp > 0;
+    const a = this.indexOf(ref);
+    const b = this.indexOf(old);
+    return a < b || (a === b && ref < old);
   }
 
   private versionAt(ref: number): DebVersion {
@@ -220,13 +286,13 @@ export class DebRepository {
   }
 
   candidate(name: string): DebPackage | undefined {
-    const ref = this.candidates.at(this.candidates.slotOfName(nameHash(name), name));
+    const ref = this.winnerOf(this.candidates.at(this.candidates.slotOfName(nameHash(name), name)));
     return ref < 0 ? undefined : this.packageAt(ref);
   }
 
   /** All candidates, sorted by name. */
   packages(): DebPackage[] {
-    return [...this.candidates.values()].map((ref) => this.packageAt(ref)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return [...this.candidates.values()].map((first) => this.packageAt(this.winnerOf(first))).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   get size(): number {

@@ -116,16 +116,17 @@ export class ScanPiece implements StanzaSet {
   private readonly records: (DebPackage | undefined)[] = [];
   constructor(
     readonly scanner: PackagesScanner,
-    private readonly cols: Int32Array,
+    /** SCAN_COLUMNS per stanza (formats/deb822/packages-scan.ts). */
+    readonly columns: Int32Array,
     private readonly hashes: Int32Array,
     readonly file: string | undefined,
     readonly index: number,
   ) {
-    this.count = cols.length / C;
+    this.count = columns.length / C;
     for (let i = 0; i < this.count; i++) {
-      if (cols[i * C + SCAN_COL.NAME_AT]! >= 0) continue;
-      const start = cols[i * C + SCAN_COL.START]!;
-      this.records[i] = parseStanza(scanner.bytes(start, cols[i * C + SCAN_COL.END]!), file, index, scanner.lineAt(start));
+      if (columns[i * C + SCAN_COL.NAME_AT]! >= 0) continue;
+      const start = columns[i * C + SCAN_COL.START]!;
+      this.records[i] = parseStanza(scanner.bytes(start, columns[i * C + SCAN_COL.END]!), file, index, scanner.lineAt(start));
     }
   }
 
@@ -133,12 +134,12 @@ export class ScanPiece implements StanzaSet {
 
   /** Column c of stanza i. */
   private col(i: number, c: number): number {
-    return this.cols[i * C + c]!;
+    return this.columns[i * C + c]!;
   }
 
   /** Whether the scan took stanza i's values (otherwise its record is parsed). */
   private scanned(i: number): boolean {
-    return this.cols[i * C + SCAN_COL.NAME_AT]! >= 0;
+    return this.columns[i * C + SCAN_COL.NAME_AT]! >= 0;
   }
 
   name(i: number): string {
