@@ -73,38 +73,57 @@ export class NameTable {
 }
 
 /**
- * Hash → stanza references, several per hash (open addressing over typed
- * arrays): the provided names of every Provides field, as hashes, for the
- * provider index. Callers check the names of what they get back.
+ * Hash → stanza references, several per hash: the provided names of every
+ * Provides field, as hashes, for the provider index. Chained buckets over
+ * typed arrays (open addressing would walk long runs: many packages provide
+ * the same name). Callers check the names of what they get back.
  */
 export class HashMultimap {
+  /** First entry of each bucket (-1: none). */
+  private heads = new Int32Array(1024).fill(-1);
   private hashes = new Int32Array(1024);
-  private refs = new Float64Array(1024).fill(-1);
+  private refs = new Float64Array(1024);
+  /** The next entry in the same bucket (-1: none). */
+  private next = new Int32Array(1024);
   private count = 0;
 
   add(h: number, ref: number): void {
-    const mask = this.refs.length - 1;
-    let slot = h & mask;
-    while (this.refs[slot]! >= 0) slot = (slot + 1) & mask;
-    this.hashes[slot] = h;
-    this.refs[slot] = ref;
-    if (++this.count * 2 > this.refs.length) this.grow();
+    if (this.count === this.refs.length) this.growEntries();
+    const e = this.count++;
+    this.hashes[e] = h;
+    this.refs[e] = ref;
+    const bucket = h & (this.heads.length - 1);
+    this.next[e] = this.heads[bucket]!;
+    this.heads[bucket] = e;
+    if (this.count > this.heads.length) this.rehash();
   }
 
   /** The references stored under hash h, in no particular order. */
   get(h: number): number[] {
-    const { hashes, refs } = this;
-    const mask = refs.length - 1;
     const out: number[] = [];
-    for (let slot = h & mask; refs[slot]! >= 0; slot = (slot + 1) & mask) if (hashes[slot] === h) out.push(refs[slot]!);
+    for (let e = this.heads[h & (this.heads.length - 1)]!; e >= 0; e = this.next[e]!) if (this.hashes[e] === h) out.push(this.refs[e]!);
     return out;
   }
 
-  private grow(): void {
-    const { hashes, refs } = this;
-    this.hashes = new Int32Array(refs.length * 2);
-    this.refs = new Float64Array(refs.length * 2).fill(-1);
-    this.count = 0;
-    for (let k = 0; k < refs.length; k++) if (refs[k]! >= 0) this.add(hashes[k]!, refs[k]!);
+  private growEntries(): void {
+    const size = this.refs.length * 2;
+    const grown = <T extends Int32Array | Float64Array>(a: T, make: (n: number) => T): T => {
+      const b = make(size);
+      b.set(a);
+      return b;
+    };
+    this.hashes = grown(this.hashes, (n) => new Int32Array(n));
+    this.refs = grown(this.refs, (n) => new Float64Array(n));
+    this.next = grown(this.next, (n) => new Int32Array(n));
+  }
+
+  private rehash(): void {
+    this.heads = new Int32Array(this.heads.length * 4).fill(-1);
+    const mask = this.heads.length - 1;
+    for (let e = 0; e < this.count; e++) {
+      const bucket = this.hashes[e]! & mask;
+      this.next[e] = this.heads[bucket]!;
+      this.heads[bucket] = e;
+    }
   }
 }
