@@ -4,7 +4,7 @@
  * found so far as columns of offsets (or a range the scan does not vouch for,
  * to be parsed generically). The scanner keeps every byte appended, so a
  * stanza's text can be read back later by offset; offsets are byte offsets
- * into the decompressed file.
+ * into the decompressed data.
  *
  * Why WebAssembly: a closure from the 50 MB bookworm index reads every byte
  * once to find 63,000 stanzas and check the layout. In JavaScript that scan
@@ -12,6 +12,7 @@
  * fifth of it, so the read is bound by inflate (see docs/deb.md).
  */
 import { createHash } from 'node:crypto';
+import { ChunkedBytes } from './chunked-bytes.js';
 import { PACKAGES_SCAN_WASM_BASE64, PACKAGES_SCAN_WASM_SHA256 } from './packages-scan-wasm.js';
 
 /** Columns per stanza, and their order. */
@@ -64,7 +65,6 @@ interface Exports {
   end(): number;
   unusual(): number;
   complete(): number;
-  countLines(from: number, to: number): number;
 }
 
 const PAGE = 65536;
@@ -92,18 +92,25 @@ function module(): WebAssembly.Module {
   return compiled;
 }
 
+/**
+ * Scans Packages data as it arrives. The bytes are kept as the chunks given
+ * (ChunkedBytes), and each chunk is copied into a small scratch area of the
+ * WebAssembly memory, after the incomplete stanza the previous chunk ended
+ * with: the same few megabytes of memory are used over and over, instead of
+ * 50 MB of fresh memory (a page fault per 4 KiB) for a whole index.
+ */
 export class PackagesScanner {
   private readonly memory: WebAssembly.Memory;
   private readonly wasm: Exports;
   private view: Buffer;
   private readonly archLength: number;
-  /** Bytes appended so far. */
-  private filled = 0;
-  /** Where the next scan starts, and where bytes no scan has searched for a blank line begin. */
+  private readonly store = new ChunkedBytes();
+  /** Offset in the data of the scratch area's first byte, and the bytes it holds. */
+  private scratchAt = 0;
+  private held = 0;
+  /** In the scratch area: where the next scan starts, and where bytes no scan has searched for a blank line begin. */
   private pos = 0;
   private fresh = 0;
-  /** The last line number worked out: line `line` starts at or before `offset`, counted up to it. */
-  private mark = { offset: 0, line: 1 };
 
   /** `arch`: the native architecture the ARCH_KIND column compares with. */
   constructor(readonly arch = 'amd64') {
@@ -116,34 +123,41 @@ export class PackagesScanner {
 
   /** Bytes appended so far. */
   get size(): number {
-    return this.filled;
+    return this.store.size;
   }
 
-  append(bytes: Uint8Array): void {
-    const need = DATA_AT + this.filled + bytes.byteLength + SLACK;
+  /**
+   * Appends data. An `owned` chunk is kept as it is (the caller will not
+   * change it); any other is copied first.
+   */
+  append(bytes: Uint8Array, owned = false): void {
+    this.store.push(owned ? bytes : bytes.slice());
+    const need = DATA_AT + this.held + bytes.byteLength + SLACK;
     if (need > this.view.byteLength) {
-      // Grow by half again at least: a 50 MB index arriving in 64 KiB pieces must not grow 800 times.
-      const pages = Math.max(Math.ceil((need - this.view.byteLength) / PAGE), this.view.byteLength / PAGE / 2) | 0;
-      this.memory.grow(pages);
+      this.memory.grow(Math.ceil((need - this.view.byteLength) / PAGE));
       this.view = Buffer.from(this.memory.buffer);
     }
-    this.view.set(bytes, DATA_AT + this.filled);
-    this.filled += bytes.byteLength;
+    this.view.set(bytes, DATA_AT + this.held);
+    this.held += bytes.byteLength;
   }
 
   /** The whole stanzas appended since the last take (with `final`, everything left). */
   take(final: boolean): PackagesScanPiece[] {
     const out: PackagesScanPiece[] = [];
     const w = this.wasm;
-    const limit = DATA_AT + this.filled;
+    const limit = DATA_AT + this.held;
+    // The kernel may read a little past the data: zeros there match no field name.
+    this.view.fill(0, limit, limit + SLACK);
+    // Scratch address a ↔ data offset a - base.
+    const base = DATA_AT - this.scratchAt;
     for (;;) {
-      const n = w.scan(DATA_AT, DATA_AT + this.pos, limit, DATA_AT + this.fresh, final ? 1 : 0, COLS_AT, CAPACITY, PROVIDES_AT, PROVIDES_CAP, ARCH_AT, this.archLength);
+      const n = w.scan(base, DATA_AT + this.pos, limit, DATA_AT + this.fresh, final ? 1 : 0, COLS_AT, CAPACITY, PROVIDES_AT, PROVIDES_CAP, ARCH_AT, this.archLength);
       if (n === -2) break;
       this.pos = w.next() - DATA_AT;
-      const start = w.start() - DATA_AT;
-      const end = w.end() - DATA_AT;
+      const start = w.start() - base;
+      const end = w.end() - base;
       if (n === -1) {
-        out.push({ kind: 'unusual', start, end, unusual: w.unusual() - DATA_AT });
+        out.push({ kind: 'unusual', start, end, unusual: w.unusual() - base });
         break;
       }
       if (n > 0) {
@@ -153,25 +167,30 @@ export class PackagesScanner {
       }
       if (w.complete()) break;
     }
-    this.fresh = this.filled;
+    // Keep only what is not scanned yet (an incomplete stanza) at the start of the scratch area.
+    this.fresh = this.held;
+    if (this.pos > 0) {
+      this.view.copyWithin(DATA_AT, DATA_AT + this.pos, DATA_AT + this.held);
+      this.scratchAt += this.pos;
+      this.held -= this.pos;
+      this.fresh -= this.pos;
+      this.pos = 0;
+    }
     return out;
   }
 
-  /** A copy of the bytes [from, to). */
+  /** A copy of the bytes [from, to) of the data. */
   bytes(from: number, to: number): Uint8Array {
-    return this.view.subarray(DATA_AT + from, DATA_AT + to).slice();
+    return this.store.bytes(from, to);
   }
 
   /** The bytes [from, to) as a Latin-1 string (one character per byte). */
   latin1(from: number, to: number): string {
-    return this.view.toString('latin1', DATA_AT + from, DATA_AT + to);
+    return this.store.latin1(from, to);
   }
 
   /** The 1-based line number of the byte at `offset`. */
   lineAt(offset: number): number {
-    const mark = offset >= this.mark.offset ? this.mark : { offset: 0, line: 1 };
-    const line = mark.line + this.wasm.countLines(DATA_AT + mark.offset, DATA_AT + offset);
-    this.mark = { offset, line };
-    return line;
+    return this.store.lineAt(offset);
   }
 }

@@ -137,7 +137,7 @@ export class DebRepository {
     if (this.allFields) {
       for await (const batch of parsePackagesBatches(source, { file, index })) this.addStanzas(new ParsedStanzas(batch, index));
     } else {
-      for await (const set of scanPackagesChunks(source, { file, index, arch: this.arch })) this.addStanzas(set);
+      for await (const set of scanPackagesChunks(source, { file, index, arch: this.arch, ownedChunks: input.data === undefined })) this.addStanzas(set);
     }
   }
 

@@ -12,7 +12,7 @@
  */
 import { parseDeb822Text } from '../../formats/deb822/index.js';
 import { type PackagesScanPiece, PackagesScanner } from '../../formats/deb822/packages-scan.js';
-import { type Compression, decompress } from '../../formats/compress/index.js';
+import { type Compression, decompress, peekCompression } from '../../formats/compress/index.js';
 import type { ByteSource } from '../../formats/bytes.js';
 import { type DebPackage, packageFromStanza, type ParsePackagesOptions } from './packages.js';
 import { ParsedStanzas, ScanPiece, type StanzaSet, withLineOffset } from './stanza-set.js';
@@ -24,6 +24,12 @@ export interface ScanPackagesOptions extends ParsePackagesOptions {
   arch?: string;
   /** The source's compression (default: detected from its first bytes); 'none' for bytes decompressed already. */
   compression?: Compression;
+  /**
+   * The source's chunks are new buffers that nothing changes later (a file
+   * read stream's are), so uncompressed chunks are kept without a copy. gzip
+   * output always is.
+   */
+  ownedChunks?: boolean;
 }
 
 /** A range outside the common layout, through the generic parser (which validates and reports positions). */
@@ -46,8 +52,10 @@ export async function* scanPackagesChunks(source: ByteSource, options: ScanPacka
   const { file } = options;
   const index = options.index ?? 0;
   const scanner = new PackagesScanner(options.arch);
-  for await (const bytes of decompress(source, { file, compression: options.compression })) {
-    scanner.append(bytes);
+  const peeked = options.compression ? { compression: options.compression, source } : await peekCompression(source);
+  const owned = peeked.compression === 'gzip' || (peeked.compression === 'none' && options.ownedChunks === true);
+  for await (const bytes of decompress(peeked.source, { file, compression: peeked.compression })) {
+    scanner.append(bytes, owned);
     for (const piece of scanner.take(false)) yield setOf(scanner, piece, file, index);
   }
   for (const piece of scanner.take(true)) yield setOf(scanner, piece, file, index);

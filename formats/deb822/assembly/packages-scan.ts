@@ -146,22 +146,6 @@ function provideHashes(from: usize, to: usize, stanza: i32, out: usize, cap: i32
   return PROVIDE_OTHER; // not reached
 }
 
-/** Counts LF bytes in [from, to). */
-export function countLines(from: usize, to: usize): u32 {
-  let n: u32 = 0;
-  const nl = i8x16.splat(LF);
-  let p = from;
-  while (p + 16 <= to) {
-    n += <u32>popcnt(i8x16.bitmask(i8x16.eq(v128.load(p), nl)));
-    p += 16;
-  }
-  while (p < to) {
-    if (load<u8>(p) == LF) n++;
-    p++;
-  }
-  return n;
-}
-
 /** Offset of the first CR in [from, to), or to. */
 function findCr(from: usize, to: usize): usize {
   const cr = i8x16.splat(CR);

@@ -117,3 +117,44 @@ describe('PackagesScanner', () => {
       expect(scanner.lineAt(offset)).toBe(text.slice(0, offset).split('\n').length);
   });
 });
+
+describe('ChunkedBytes (what a scan keeps of the data)', () => {
+  it('reads back any range and counts lines, across kept and gathered chunks', async () => {
+    const { ChunkedBytes } = await import('../../../formats/deb822/chunked-bytes.js');
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 150_000 }), { minLength: 1, maxLength: 12 }), fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 20 }), (sizes, ranges) => {
+        const total = sizes.reduce((a, b) => a + b, 0);
+        const data = Buffer.alloc(total);
+        for (let i = 0; i < total; i++) data[i] = i % 37 === 0 ? 10 : 97 + (i % 26);
+        const store = new ChunkedBytes();
+        let at = 0;
+        for (const n of sizes) {
+          store.push(data.subarray(at, at + n));
+          at += n;
+        }
+        expect(store.size).toBe(total);
+        for (const [x, y] of ranges) {
+          const from = total ? x % (total + 1) : 0;
+          const to = from + (total ? y % (total - from + 1) : 0);
+          expect(Buffer.from(store.bytes(from, to)).equals(data.subarray(from, to))).toBe(true);
+          expect(store.latin1(from, to)).toBe(data.toString('latin1', from, to));
+          expect(store.lineAt(to)).toBe(data.subarray(0, to).toString('latin1').split('\n').length);
+          expect(store.lineAt(from)).toBe(data.subarray(0, from).toString('latin1').split('\n').length);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('keeps a copy of chunks the caller does not own (a reused buffer does not change what was read)', () => {
+    const scanner = new PackagesScanner();
+    const buffer = enc('Package: a\nVersion: 1\nArchitecture: all\n\n');
+    scanner.append(buffer);
+    const [piece] = scanner.take(false);
+    buffer.fill(0x7a);
+    scanner.append(enc('Package: b\nVersion: 2\nArchitecture: all\n'));
+    scanner.take(true);
+    expect(piece?.kind).toBe('stanzas');
+    expect(scanner.latin1(0, 10)).toBe('Package: a');
+  });
+});
