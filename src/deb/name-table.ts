@@ -59,8 +59,9 @@ export class NameTable {
 
   private grow(): void {
     const { hashes, refs } = this;
-    this.hashes = new Int32Array(refs.length * 2);
-    this.refs = new Float64Array(refs.length * 2).fill(-1);
+    // Four times larger: an index of 63,000 names is rehashed three times, not six.
+    this.hashes = new Int32Array(refs.length * 4);
+    this.refs = new Float64Array(refs.length * 4).fill(-1);
     const mask = this.refs.length - 1;
     for (let k = 0; k < refs.length; k++) {
       if (refs[k]! < 0) continue;
@@ -106,7 +107,7 @@ export class HashMultimap {
   }
 
   private growEntries(): void {
-    const size = this.refs.length * 2;
+    const size = this.refs.length * 4;
     const grown = <T extends Int32Array | Float64Array>(a: T, make: (n: number) => T): T => {
       const b = make(size);
       b.set(a);
