@@ -225,3 +225,15 @@ export async function* cutAtBoundaries(source: ByteSource, findLast: (chunk: Uin
   }
   yield { bytes: carried ? concatBytes(carry, carried) : new Uint8Array(0), final: true };
 }
+
+/** The index of the last element of an ascending array that is <= x (0 if none is): which chunk or set holds offset x. */
+export function lastAtOrBelow(sorted: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (sorted[mid]! <= x) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}

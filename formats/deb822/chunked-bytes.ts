@@ -4,6 +4,7 @@
  * that a stanza can be parsed when first used. Keeping the chunks is cheaper
  * than copying 50 MB into one buffer (fresh memory costs a page fault per 4 KiB).
  */
+import { lastAtOrBelow } from '../bytes.js';
 
 /** Chunks from this size are kept as they are; smaller ones are copied into a gathering buffer. */
 const KEEP_MIN = 64 << 10;
@@ -63,15 +64,7 @@ export class ChunkedBytes {
 
   /** The chunk holding offset (the last one for the end). */
   private find(offset: number): number {
-    const { starts } = this;
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (starts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+    return lastAtOrBelow(this.starts, offset);
   }
 
   /** A copy of the bytes [from, to). */

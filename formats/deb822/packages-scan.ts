@@ -58,17 +58,20 @@ export type PackagesScanPiece =
   | { kind: 'unusual'; start: number; end: number; unusual: number };
 
 interface Exports {
-  scan(base: number, pos: number, limit: number, fresh: number, final: number, cols: number, capacity: number, provides: number, providesCap: number, arch: number, archLen: number): number;
-  provided(): number;
-  next(): number;
-  start(): number;
-  end(): number;
-  unusual(): number;
-  complete(): number;
+  scan(results: number, base: number, pos: number, limit: number, fresh: number, final: number, cols: number, capacity: number, provides: number, providesCap: number, arch: number, archLen: number): number;
 }
 
+/** The scan's results block: next, start, end, unusual, provided, complete (see the kernel's `report`). */
+const NEXT = 0;
+const START = 1;
+const END = 2;
+const UNUSUAL = 3;
+const PROVIDED = 4;
+const COMPLETE = 5;
+
 const PAGE = 65536;
-const ARCH_AT = 0;
+const RESULTS_AT = 0;
+const ARCH_AT = 64;
 const ARCH_MAX = 64;
 /** Stanzas per scan call; a piece with more is taken in several calls. */
 const CAPACITY = 16384;
@@ -151,21 +154,22 @@ export class PackagesScanner {
     // Scratch address a ↔ data offset a - base.
     const base = DATA_AT - this.scratchAt;
     for (;;) {
-      const n = w.scan(base, DATA_AT + this.pos, limit, DATA_AT + this.fresh, final ? 1 : 0, COLS_AT, CAPACITY, PROVIDES_AT, PROVIDES_CAP, ARCH_AT, this.archLength);
+      const n = w.scan(RESULTS_AT, base, DATA_AT + this.pos, limit, DATA_AT + this.fresh, final ? 1 : 0, COLS_AT, CAPACITY, PROVIDES_AT, PROVIDES_CAP, ARCH_AT, this.archLength);
+      const r = new Int32Array(this.memory.buffer, RESULTS_AT, 6);
       if (n === -2) break;
-      this.pos = w.next() - DATA_AT;
-      const start = w.start() - base;
-      const end = w.end() - base;
+      this.pos = r[NEXT]! - DATA_AT;
+      const start = r[START]! - base;
+      const end = r[END]! - base;
       if (n === -1) {
-        out.push({ kind: 'unusual', start, end, unusual: w.unusual() - base });
+        out.push({ kind: 'unusual', start, end, unusual: r[UNUSUAL]! - base });
         break;
       }
       if (n > 0) {
         const columns = new Int32Array(this.memory.buffer, COLS_AT, n * SCAN_COLUMNS).slice();
-        const provides = new Int32Array(this.memory.buffer, PROVIDES_AT, w.provided() * 2).slice();
+        const provides = new Int32Array(this.memory.buffer, PROVIDES_AT, r[PROVIDED]! * 2).slice();
         out.push({ kind: 'stanzas', start, end: columns[(n - 1) * SCAN_COLUMNS + SCAN_COL.END]!, columns, provides });
       }
-      if (w.complete()) break;
+      if (r[COMPLETE]) break;
     }
     // Keep only what is not scanned yet (an incomplete stanza) at the start of the scratch area.
     this.fresh = this.held;

@@ -4,6 +4,7 @@
  * highest version is the candidate, as apt chooses with default pins.
  */
 import { createReadStream } from 'node:fs';
+import { lastAtOrBelow } from '../../formats/bytes.js';
 import { DistrokitError } from '../../formats/errors.js';
 import { type DebPackage, parsePackagesBatches, positionOf } from './packages.js';
 import { nameHash, SCAN_COL, SCAN_COLUMNS } from '../../formats/deb822/packages-scan.js';
@@ -252,15 +253,8 @@ export class DebRepository {
 
   /** Applies `f` to the set holding stanza `ref` and its position there (a binary search over the sets). */
   private at<T>(ref: number, f: (set: StanzaSet, i: number) => T): T {
-    const starts = this.setStarts;
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (starts[mid]! <= ref) lo = mid;
-      else hi = mid - 1;
-    }
-    return f(this.sets[lo]!, ref - starts[lo]!);
+    const k = lastAtOrBelow(this.setStarts, ref);
+    return f(this.sets[k]!, ref - this.setStarts[k]!);
   }
 
   private nameAt(ref: number): string {

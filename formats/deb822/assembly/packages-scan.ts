@@ -29,36 +29,22 @@ const COLON: u8 = 58;
  */
 export const COLUMNS: i32 = 13;
 
-// Results of the last scan, read through the getters below.
-let nextPos: usize = 0;
-let rangeStart: usize = 0;
-let rangeEnd: usize = 0;
-let unusualAt: usize = 0;
-let completed: bool = false;
-let provideCount: i32 = 0;
+// Results of a scan, written to the `results` block it is given (i32 each, in this order).
+let nextPos: usize = 0; // where the next scan starts
+let rangeStart: usize = 0; // the range looked at (after leading blank lines) …
+let rangeEnd: usize = 0; // … and its end
+let unusualAt: usize = 0; // the first line outside the layout (when scan returned -1)
+let provideCount: i32 = 0; // provided names written
+let completed: bool = false; // whether the range was scanned to its end (false: the column space ran out)
 
-/** Where the next scan starts. */
-export function next(): usize {
-  return nextPos;
-}
-/** The range the last scan looked at (after leading blank lines). */
-export function start(): usize {
-  return rangeStart;
-}
-export function end(): usize {
-  return rangeEnd;
-}
-/** Offset of the first line outside the layout (when scan returned -1). */
-export function unusual(): usize {
-  return unusualAt;
-}
-/** Provided names written by the last scan. */
-export function provided(): i32 {
-  return provideCount;
-}
-/** Whether the last scan reached the end of its range (false: the column space ran out). */
-export function complete(): bool {
-  return completed;
+function report(results: usize, value: i32): i32 {
+  store<i32>(results, <i32>nextPos);
+  store<i32>(results, <i32>rangeStart, 4);
+  store<i32>(results, <i32>rangeEnd, 8);
+  store<i32>(results, <i32>unusualAt, 12);
+  store<i32>(results, provideCount, 16);
+  store<i32>(results, completed ? 1 : 0, 20);
+  return value;
 }
 
 /** Offset of the first byte `b` in [p, end), or end. */
@@ -174,7 +160,7 @@ const PROVIDES: u64 = 0x73656469766f7250; // "Provides"
  * begin (the last blank line is searched for only there). Memory must hold 64
  * readable bytes after `limit`. Columns hold offsets from `base`.
  *
- * Returns the number of stanzas whose columns (see COLUMNS) were written at
+ * The results above go to `results`. Returns the number of stanzas whose columns (see COLUMNS) were written at
  * `cols` (at most `capacity`; and provideHashes' pairs at `provides`, at most
  * `providesCap`), -1 if a line of the range is outside the
  * layout (the caller parses [start(), end()) generically), or -2 if no whole
@@ -187,7 +173,11 @@ const PROVIDES: u64 = 0x73656469766f7250; // "Provides"
  * "Architecture: " lines (the first of each counts) and, if any, a
  * "Provides: " line, each value plain, on one line and ASCII.
  */
-export function scan(base: usize, pos: usize, limit: usize, fresh: usize, final: bool, cols: usize, capacity: i32, provides: usize, providesCap: i32, arch: usize, archLen: usize): i32 {
+export function scan(results: usize, base: usize, pos: usize, limit: usize, fresh: usize, final: bool, cols: usize, capacity: i32, provides: usize, providesCap: i32, arch: usize, archLen: usize): i32 {
+  return report(results, scanRange(base, pos, limit, fresh, final, cols, capacity, provides, providesCap, arch, archLen));
+}
+
+function scanRange(base: usize, pos: usize, limit: usize, fresh: usize, final: bool, cols: usize, capacity: i32, provides: usize, providesCap: i32, arch: usize, archLen: usize): i32 {
   completed = false;
   provideCount = 0;
   let s = pos;
