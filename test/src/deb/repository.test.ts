@@ -89,6 +89,23 @@ describe('positions of errors found after the scan (lines are counted on demand)
     });
   }
 
+  it('a bad version of a name read from two indexes is reported when the name is first used, naming its stanza', async () => {
+    const first = { name: 'A', data: new TextEncoder().encode(stanza('twice', '1.0', 'pool/a.deb')) };
+    const second = { name: 'B', data: new TextEncoder().encode(`${stanza('other', '1', 'pool/o.deb')}\n${stanza('twice', '2:bad version', 'pool/b.deb')}`) };
+    const repo = await DebRepository.fromIndexes([first, second]);
+    expect(repo.stats.superseded).toBe(1);
+    const err = (() => {
+      try {
+        repo.candidate('twice');
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(DistrokitError);
+    expect((err as DistrokitError).toJSON()).toMatchObject({ code: 'DEB_BAD_VERSION', file: 'B', line: 6, entry: 'twice' });
+    expect(repo.candidate('other')?.filename).toBe('pool/o.deb');
+  });
+
   it('a relation parsed late still points at its stanza', async () => {
     const good = text.replace('2:bad version', '2.0');
     const repo = await DebRepository.fromIndexes([{ name: 'P', data: toAsync(chunked(new TextEncoder().encode(good), 4096)) }]);
