@@ -5,8 +5,10 @@
  * name is decoded only when two hashes meet, or when someone looks it up.
  */
 export class NameTable {
-  private hashes = new Int32Array(1024);
-  private refs = new Float64Array(1024).fill(-1);
+  // Sized for a whole distribution index up front: growing while reading replaces these
+  // fields, which also throws away the optimised code that reads them.
+  private hashes = new Int32Array(1 << 17);
+  private refs = new Float64Array(1 << 17).fill(-1);
   private count = 0;
 
   /** `nameOf(ref)`: the name of a stanza reference (references are non-negative). */
@@ -81,11 +83,11 @@ export class NameTable {
  */
 export class HashMultimap {
   /** First entry of each bucket (-1: none). */
-  private heads = new Int32Array(1024).fill(-1);
-  private hashes = new Int32Array(1024);
-  private refs = new Float64Array(1024);
+  private heads = new Int32Array(1 << 15).fill(-1);
+  private hashes = new Int32Array(1 << 15);
+  private refs = new Float64Array(1 << 15);
   /** The next entry in the same bucket (-1: none). */
-  private next = new Int32Array(1024);
+  private next = new Int32Array(1 << 15);
   private count = 0;
 
   add(h: number, ref: number): void {
