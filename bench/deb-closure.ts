@@ -5,39 +5,56 @@
  * time here excludes that). The script is not part of distrokit: read it from
  * nixpkgs (pkgs/build-support/vm/deb/deb-closure.pl), save it outside the
  * repository and point DEB_CLOSURE_PL at it; it needs libdpkg-perl.
- *   node dist/bench/deb-closure.js [runs]
+ *   node dist/bench/deb-closure.js [runs per round] [rounds]
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { machineLine, measure } from './lib.js';
+import { machineLine, measure, median, type Timing } from './lib.js';
 
 const PACKAGES = ['base-passwd', 'dpkg', 'libc6-dev', 'perl', 'sysvinit-core', 'bash', 'gzip', 'bzip2', 'tar', 'grep', 'findutils', 'g++', 'make', 'curl', 'patch', 'diffutils'];
 
+/**
+ * The peer and distrokit take turns: each round runs deb-closure.pl once and
+ * each distrokit command `runs` times, so that both see the same machine (this
+ * VM's speed drifts by ×2 over minutes, which made separate blocks of runs
+ * disagree by as much). The ratio reported is the median of the rounds' ratios.
+ */
 function main(): void {
   const runs = Number(process.argv[2] ?? 3);
+  const rounds = Number(process.argv[3] ?? 3);
   const cache = join(process.env.DISTROKIT_CACHE ?? join(homedir(), '.cache/distrokit'), 'debian');
   const run = fileURLToPath(new URL('../src/cli/run.js', import.meta.url));
-  console.log(`# deb-closure: closure of ${PACKAGES.length} packages (nixpkgs commonDebianPackages, today's names)\n# ${machineLine()}\n# median of ${runs} runs, whole processes`);
-  const rows: [string, { seconds: number; maxRssMB: number }][] = [];
-  for (const [label, main] of [['.gz', 'main_Packages.gz'], ['.xz', 'main_Packages.xz']] as const) {
-    rows.push([
-      `distrokit deb closure (main${label} + updates + security → JSON)`,
-      measure([process.execPath, run, 'deb', 'closure', '--quiet', '--index', join(cache, main), '--index', join(cache, 'updates_Packages'), '--index', join(cache, 'security_Packages'), ...PACKAGES], runs),
-    ]);
-  }
+  console.log(`# deb-closure: closure of ${PACKAGES.length} packages (nixpkgs commonDebianPackages, today's names)\n# ${machineLine()}\n# ${rounds} rounds of: the peer once, each distrokit command ${runs} times (median); whole processes`);
+  const ours = (['.gz', '.xz'] as const).map((label) => ({
+    name: `distrokit deb closure (main${label} + updates + security → JSON)`,
+    cmd: [process.execPath, run, 'deb', 'closure', '--quiet', '--index', join(cache, `main_Packages${label}`), '--index', join(cache, 'updates_Packages'), '--index', join(cache, 'security_Packages'), ...PACKAGES],
+    times: [] as Timing[],
+  }));
   const script = process.env.DEB_CLOSURE_PL;
-  if (!script) {
-    console.log('peer not run: set DEB_CLOSURE_PL to a copy of nixpkgs deb-closure.pl (outside this repository)');
-  } else {
+  let peerCmd: string[] | undefined;
+  if (!script) console.log('peer not run: set DEB_CLOSURE_PL to a copy of nixpkgs deb-closure.pl (outside this repository)');
+  else {
     const dir = mkdtempSync(join(tmpdir(), 'deb-closure-bench-'));
     const all = join(dir, 'Packages');
     writeFileSync(all, Buffer.concat(['main_Packages', 'updates_Packages', 'security_Packages'].map((f) => readFileSync(join(cache, f)))));
-    rows.push(['nixpkgs deb-closure.pl (plain concatenated Packages)', measure(['perl', '-w', script, all, 'http://deb.debian.org/debian', ...PACKAGES], Math.min(runs, 3), { env: { PERL_HASH_SEED: '2' } })]);
+    peerCmd = ['perl', '-w', script, all, 'http://deb.debian.org/debian', ...PACKAGES];
   }
-  const peer = rows.find(([n]) => n.startsWith('nixpkgs'))?.[1].seconds;
-  for (const [name, t] of rows) console.log(`${name.padEnd(62)} ${t.seconds.toFixed(2)} s  ${t.maxRssMB.toFixed(0)} MB${peer ? `  ×${(peer / t.seconds).toFixed(1)} faster than deb-closure.pl` : ''}`);
+  const peerTimes: Timing[] = [];
+  for (let r = 0; r < rounds; r++) {
+    if (peerCmd) peerTimes.push(measure(peerCmd, 1, { env: { PERL_HASH_SEED: '2' } }));
+    for (const o of ours) o.times.push(measure(o.cmd, runs));
+    const peer = peerTimes.at(-1);
+    console.log(`round ${r + 1}: ${ours.map((o) => `${o.times.at(-1)!.seconds.toFixed(2)} s`).join(', ')}${peer ? `; deb-closure.pl ${peer.seconds.toFixed(2)} s → ×${(peer.seconds / ours[0]!.times.at(-1)!.seconds).toFixed(1)}` : ''}`);
+  }
+  const secs = (ts: Timing[]) => median(ts.map((t) => t.seconds));
+  const rss = (ts: Timing[]) => Math.max(...ts.map((t) => t.maxRssMB));
+  for (const o of ours) {
+    const ratio = peerTimes.length ? median(peerTimes.map((p, r) => p.seconds / o.times[r]!.seconds)) : undefined;
+    console.log(`${o.name.padEnd(62)} ${secs(o.times).toFixed(2)} s  ${rss(o.times).toFixed(0)} MB${ratio ? `  ×${ratio.toFixed(1)} faster than deb-closure.pl (median of the rounds' ratios)` : ''}`);
+  }
+  if (peerTimes.length) console.log(`${'nixpkgs deb-closure.pl (plain concatenated Packages)'.padEnd(62)} ${secs(peerTimes).toFixed(2)} s  ${rss(peerTimes).toFixed(0)} MB`);
 }
 
 main();
