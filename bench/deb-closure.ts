@@ -16,8 +16,8 @@ import { machineLine, measure, median, type Timing } from './lib.js';
 const PACKAGES = ['base-passwd', 'dpkg', 'libc6-dev', 'perl', 'sysvinit-core', 'bash', 'gzip', 'bzip2', 'tar', 'grep', 'findutils', 'g++', 'make', 'curl', 'patch', 'diffutils'];
 
 /**
- * The peer and distrokit take turns: each round runs deb-closure.pl once and
- * each distrokit command `runs` times, so that both see the same machine (this
+ * The peer and distrokit take turns: each round runs each distrokit command
+ * `runs` times, then deb-closure.pl once, so that both see the same machine (this
  * VM's speed drifts by ×2 over minutes, which made separate blocks of runs
  * disagree by as much). The ratio reported is the median of the rounds' ratios.
  */
@@ -26,7 +26,7 @@ function main(): void {
   const rounds = Number(process.argv[3] ?? 3);
   const cache = join(process.env.DISTROKIT_CACHE ?? join(homedir(), '.cache/distrokit'), 'debian');
   const run = fileURLToPath(new URL('../src/cli/run.js', import.meta.url));
-  console.log(`# deb-closure: closure of ${PACKAGES.length} packages (nixpkgs commonDebianPackages, today's names)\n# ${machineLine()}\n# ${rounds} rounds of: the peer once, each distrokit command ${runs} times (median); whole processes`);
+  console.log(`# deb-closure: closure of ${PACKAGES.length} packages (nixpkgs commonDebianPackages, today's names)\n# ${machineLine()}\n# ${rounds} rounds of: each distrokit command ${runs} times (median), then the peer once; whole processes`);
   const ours = (['.gz', '.xz'] as const).map((label) => ({
     name: `distrokit deb closure (main${label} + updates + security → JSON)`,
     cmd: [process.execPath, run, 'deb', 'closure', '--quiet', '--index', join(cache, `main_Packages${label}`), '--index', join(cache, 'updates_Packages'), '--index', join(cache, 'security_Packages'), ...PACKAGES],
@@ -43,8 +43,8 @@ function main(): void {
   }
   const peerTimes: Timing[] = [];
   for (let r = 0; r < rounds; r++) {
-    if (peerCmd) peerTimes.push(measure(peerCmd, 1, { env: { PERL_HASH_SEED: '2' } }));
     for (const o of ours) o.times.push(measure(o.cmd, runs));
+    if (peerCmd) peerTimes.push(measure(peerCmd, 1, { env: { PERL_HASH_SEED: '2' } }));
     const peer = peerTimes.at(-1);
     console.log(`round ${r + 1}: ${ours.map((o) => `${o.times.at(-1)!.seconds.toFixed(2)} s`).join(', ')}${peer ? `; deb-closure.pl ${peer.seconds.toFixed(2)} s → ×${(peer.seconds / ours[0]!.times.at(-1)!.seconds).toFixed(1)}` : ''}`);
   }

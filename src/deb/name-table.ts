@@ -41,6 +41,34 @@ export class NameTable {
     if (this.count * 2 > this.refs.length) this.grow();
   }
 
+  /**
+   * The first pass of adding many stanzas (hashes[k] for stanza base + k,
+   * those with want[k] false skipped): each is stored if no entry has its
+   * hash; the others are returned, as (stanza, slot of the entry with the same
+   * hash) pairs, for the caller to compare names (slotOfRef). One small loop
+   * with nothing else in it: the JIT compiles it quickly and it does not fall
+   * back on rare paths.
+   */
+  insertNew(hashes: Int32Array, want: Uint8Array, base: number): number[] {
+    const met: number[] = [];
+    for (let k = 0; k < hashes.length; k++) {
+      if (want[k] === 0) continue;
+      if (this.count * 2 >= this.refs.length) this.grow();
+      const h = hashes[k]!;
+      const refs = this.refs;
+      const mask = refs.length - 1;
+      let slot = h & mask;
+      for (; refs[slot]! >= 0; slot = (slot + 1) & mask) if (this.hashes[slot] === h) break;
+      if (refs[slot]! >= 0) met.push(base + k, slot);
+      else {
+        this.hashes[slot] = h;
+        refs[slot] = base + k;
+        this.count++;
+      }
+    }
+    return met;
+  }
+
   /** Every stored reference (in slot order). */
   *values(): Generator<number> {
     for (const ref of this.refs) if (ref >= 0) yield ref;

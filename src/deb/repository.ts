@@ -172,23 +172,36 @@ export class DebRepository {
   }
 
   /**
-   * addStanza for a scanned piece, straight from its columns: the per-stanza
-   * method calls cost more than the rest of reading an index on the main thread.
+   * addStanza for a scanned piece, straight from its columns: names whose hash
+   * is new go into the table in one tight loop (NameTable.insertNew); a stanza
+   * whose hash is there already (another stanza of its name, or a rare hash
+   * collision) and Provides are handled after it.
    */
   private addScanned(piece: ScanPiece, base: number): void {
     const cols = piece.columns;
-    for (let i = 0, k = 0; i < piece.count; i++, k += SCAN_COLUMNS) {
+    const n = piece.count;
+    const hashes = new Int32Array(n);
+    const want = new Uint8Array(n);
+    for (let i = 0, k = 0; i < n; i++, k += SCAN_COLUMNS) {
+      hashes[i] = cols[k + SCAN_COL.NAME_HASH]!;
+      want[i] = cols[k + SCAN_COL.NAME_AT]! >= 0 && cols[k + SCAN_COL.ARCH_KIND] !== 0 ? 1 : 0;
+    }
+    const met = this.candidates.insertNew(hashes, want, base);
+    for (let m = 0; m < met.length; m += 2) this.insert(met[m]!, hashes[met[m]! - base]!, false, false);
+    for (let i = 0, k = 0; i < n; i++, k += SCAN_COLUMNS) {
       if (cols[k + SCAN_COL.NAME_AT]! < 0) {
         this.addStanza(piece, i, base + i); // a stanza parsed generically
         continue;
       }
       this.stats.stanzas++;
-      if (cols[k + SCAN_COL.ARCH_KIND] === 0) {
-        this.stats.otherArch++;
-        continue;
-      }
-      this.insert(base + i, cols[k + SCAN_COL.NAME_HASH]!, cols[k + SCAN_COL.PROVIDES_AT]! >= 0, cols[k + SCAN_COL.PROVIDES_SIMPLE] === 1);
+      if (cols[k + SCAN_COL.ARCH_KIND] === 0) this.stats.otherArch++;
+      else if (cols[k + SCAN_COL.PROVIDES_AT]! >= 0) this.provider(base + i, cols[k + SCAN_COL.PROVIDES_SIMPLE] === 1);
     }
+  }
+
+  private provider(ref: number, providesHashed: boolean): void {
+    this.providing.add(ref);
+    if (!providesHashed) this.provideIndex.addPending(ref);
   }
 
   /** Adds stanza `ref` (of a wanted architecture) under its name: the first of the name, or a contender. */
@@ -196,10 +209,7 @@ export class DebRepository {
     const { candidates } = this;
     const slot = candidates.slotOfRef(h, ref);
     const first = candidates.at(slot);
-    if (provides) {
-      this.providing.add(ref);
-      if (!providesHashed) this.provideIndex.addPending(ref);
-    }
+    if (provides) this.provider(ref, providesHashed);
     if (first < 0) {
       candidates.set(slot, h, ref);
       return;
