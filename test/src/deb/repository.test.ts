@@ -177,3 +177,30 @@ describe('NameTable and HashMultimap (typed-array hash tables)', () => {
     );
   });
 });
+
+describe('NameTable.insertNew (the first pass of adding a piece)', () => {
+  it('stores each wanted stanza with a new hash, and reports the others with the slot of their hash', async () => {
+    const { NameTable } = await import('../../../src/deb/name-table.js');
+    const fc = (await import('fast-check')).default;
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.boolean()), { maxLength: 400 }), fc.integer({ min: 0, max: 1000 }), (items, base) => {
+        const table = new NameTable((ref) => `n${ref}`);
+        const hashes = Int32Array.from(items.map(([h]) => h * 0x9e3779b1));
+        const want = Uint8Array.from(items.map(([, w]) => (w ? 1 : 0)));
+        const met = table.insertNew(hashes, want, base);
+        const firstOf = new Map<number, number>();
+        const expectedMet: number[] = [];
+        items.forEach(([, w], k) => {
+          if (!w) return;
+          if (firstOf.has(hashes[k]!)) expectedMet.push(base + k);
+          else firstOf.set(hashes[k]!, base + k);
+        });
+        expect(met.filter((_, i) => i % 2 === 0)).toEqual(expectedMet);
+        for (let i = 0; i < met.length; i += 2) expect(table.at(met[i + 1]!)).toBe(firstOf.get(hashes[met[i]! - base]!));
+        expect(table.size).toBe(firstOf.size);
+        expect([...table.values()].sort((a, b) => a - b)).toEqual([...firstOf.values()].sort((a, b) => a - b));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
