@@ -129,6 +129,11 @@ export class HashMultimap {
     if (this.count > this.heads.length) this.rehash();
   }
 
+  /** Adds (k, hash) pairs as hash → base + k, in one loop. */
+  addPairs(pairs: Int32Array, base: number): void {
+    for (let p = 0; p < pairs.length; p += 2) this.add(pairs[p + 1]!, base + pairs[p]!);
+  }
+
   /** The references stored under hash h, in no particular order. */
   get(h: number): number[] {
     const out: number[] = [];

@@ -46,9 +46,9 @@ export class ProvideIndex {
 
   constructor(private readonly source: ProvideSource) {}
 
-  /** A provided name the scan hashed (nameHash), for stanza `ref`. */
-  addHash(h: number, ref: number): void {
-    this.table.add(h, ref);
+  /** The scan's (stanza, hash) pairs of provided names, stanza k meaning reference base + k. */
+  addHashes(pairs: Int32Array, base: number): void {
+    this.table.addPairs(pairs, base);
   }
 
   /** A candidate stanza whose Provides is read here. */

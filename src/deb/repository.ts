@@ -155,7 +155,7 @@ export class DebRepository {
     if (set instanceof ScanPiece && set.scanner.arch === this.arch) this.addScanned(set, base);
     else for (let i = 0; i < set.count; i++) this.addStanza(set, i, base + i);
     const hashed = set.provideHashes();
-    if (hashed) for (let k = 0; k < hashed.length; k += 2) this.provideIndex.addHash(hashed[k + 1]!, base + hashed[k]!);
+    if (hashed) this.provideIndex.addHashes(hashed, base);
     if (this.providerLists.size) {
       this.providerLists.clear();
       this.satisfierCache = new WeakMap();
