@@ -20,9 +20,18 @@ export interface Timing {
 }
 
 /** Runs a command under /usr/bin/time, returning wall seconds and peak RSS; throws if it fails. */
-export function timeCommand(cmd: string[], options: { stdin?: string; env?: Record<string, string> } = {}): Timing {
+export interface CommandOptions {
+  stdin?: string;
+  env?: Record<string, string>;
+  /** Variables to remove from the environment. */
+  unsetEnv?: string[];
+}
+
+export function timeCommand(cmd: string[], options: CommandOptions = {}): Timing {
   const shell = `${cmd.map(quote).join(' ')}${options.stdin ? ` < ${quote(options.stdin)}` : ''} > /dev/null`;
-  const res = spawnSync('/usr/bin/time', ['-f', '%e %M', 'bash', '-c', shell], { encoding: 'utf8', env: { ...process.env, ...options.env } });
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
+  for (const name of options.unsetEnv ?? []) delete env[name];
+  const res = spawnSync('/usr/bin/time', ['-f', '%e %M', 'bash', '-c', shell], { encoding: 'utf8', env });
   if (res.status !== 0) throw new Error(`${cmd.join(' ')} failed: ${res.stderr}`);
   const [secs, kb] = res.stderr.trim().split('\n').at(-1)!.split(' ');
   return { seconds: Number(secs), maxRssMB: Number(kb) / 1024 };
@@ -34,7 +43,7 @@ export function median(xs: number[]): number {
 }
 
 /** Median wall time and max peak RSS over `runs` runs. */
-export function measure(cmd: string[], runs: number, options: { stdin?: string; env?: Record<string, string> } = {}): Timing {
+export function measure(cmd: string[], runs: number, options: CommandOptions = {}): Timing {
   const t = Array.from({ length: runs }, () => timeCommand(cmd, options));
   return { seconds: median(t.map((x) => x.seconds)), maxRssMB: Math.max(...t.map((x) => x.maxRssMB)) };
 }
