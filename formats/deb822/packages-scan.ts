@@ -124,11 +124,6 @@ export class PackagesScanner {
     this.archLength = this.view.write(arch, ARCH_AT, 'latin1');
   }
 
-  /** Bytes appended so far. */
-  get size(): number {
-    return this.store.size;
-  }
-
   /**
    * Appends data. An `owned` chunk is kept as it is (the caller will not
    * change it); any other is copied first.

@@ -89,7 +89,7 @@ export class NameTable {
 
   private grow(): void {
     const { hashes, refs } = this;
-    // Four times larger: an index of 63,000 names is rehashed three times, not six.
+    // Four times larger: fewer rehashes for an index larger than the initial size.
     this.hashes = new Int32Array(refs.length * 4);
     this.refs = new Float64Array(refs.length * 4).fill(-1);
     const mask = this.refs.length - 1;

@@ -67,7 +67,7 @@ export class DebRepository {
   /** Provided name → providing stanzas (see provide-index.ts). */
   private readonly provideIndex = new ProvideIndex({
     providesText: (ref) => this.at(ref, (set, i) => set.provides(i)!),
-    isProviding: (ref) => this.providing.has(ref) && this.winnerOf(this.candidates.at(this.candidates.slotOfRef(this.nameHashAt(ref), ref))) === ref,
+    isProviding: (ref) => this.providing.has(ref) && this.candidateOfName(ref) === ref,
     parseProvides: (ref, text) => this.parseProvides(ref, text),
   });
   /** Provider lists handed out, by provided name (cleared when packages are added). */
@@ -168,7 +168,8 @@ export class DebRepository {
       this.stats.otherArch++;
       return;
     }
-    this.insert(ref, set.nameHash(i), set.hasProvides(i), set.providesHashed(i));
+    if (set.hasProvides(i)) this.provider(ref, set.providesHashed(i));
+    this.insert(ref, set.nameHash(i));
   }
 
   /**
@@ -187,7 +188,7 @@ export class DebRepository {
       want[i] = cols[k + SCAN_COL.NAME_AT]! >= 0 && cols[k + SCAN_COL.ARCH_KIND] !== 0 ? 1 : 0;
     }
     const met = this.candidates.insertNew(hashes, want, base);
-    for (let m = 0; m < met.length; m += 2) this.insert(met[m]!, hashes[met[m]! - base]!, false, false);
+    for (let m = 0; m < met.length; m += 2) this.insert(met[m]!, hashes[met[m]! - base]!);
     for (let i = 0, k = 0; i < n; i++, k += SCAN_COLUMNS) {
       if (cols[k + SCAN_COL.NAME_AT]! < 0) {
         this.addStanza(piece, i, base + i); // a stanza parsed generically
@@ -205,11 +206,10 @@ export class DebRepository {
   }
 
   /** Adds stanza `ref` (of a wanted architecture) under its name: the first of the name, or a contender. */
-  private insert(ref: number, h: number, provides: boolean, providesHashed: boolean): void {
+  private insert(ref: number, h: number): void {
     const { candidates } = this;
     const slot = candidates.slotOfRef(h, ref);
     const first = candidates.at(slot);
-    if (provides) this.provider(ref, providesHashed);
     if (first < 0) {
       candidates.set(slot, h, ref);
       return;
@@ -219,7 +219,8 @@ export class DebRepository {
     if (!others) this.contenders.set(first, (others = []));
     others.push(ref);
     this.winners.delete(first);
-    if (this.indexOf(ref) === this.indexOf(first) || others.some((o) => o !== ref && this.indexOf(o) === this.indexOf(ref))) this.duplicatedInIndex.push(first);
+    const index = this.indexOf(ref);
+    if ([first, ...others].some((o) => o !== ref && this.indexOf(o) === index)) this.duplicatedInIndex.push(first);
   }
 
   /** The candidate among the stanzas of the name whose first stanza is `first` (-1 stays -1). */
@@ -239,8 +240,10 @@ export class DebRepository {
     return this.at(ref, (set) => set.index);
   }
 
-  private nameHashAt(ref: number): number {
-    return this.at(ref, (set, i) => set.nameHash(i));
+  /** The candidate of the name of stanza `ref`. */
+  private candidateOfName(ref: number): number {
+    const h = this.at(ref, (set, i) => set.nameHash(i));
+    return this.winnerOf(this.candidates.at(this.candidates.slotOfRef(h, ref)));
   }
 
   /** Whether the stanza `ref` beats `old` of the same name: a higher version, or an equal one read earlier. */

@@ -12,7 +12,7 @@
  */
 import { parseDeb822Text } from '../../formats/deb822/index.js';
 import { type PackagesScanPiece, PackagesScanner } from '../../formats/deb822/packages-scan.js';
-import { type Compression, decompress, peekCompression } from '../../formats/compress/index.js';
+import { decompress, peekCompression } from '../../formats/compress/index.js';
 import type { ByteSource } from '../../formats/bytes.js';
 import { type DebPackage, packageFromStanza, type ParsePackagesOptions } from './packages.js';
 import { ParsedStanzas, ScanPiece, type StanzaSet, withLineOffset } from './stanza-set.js';
@@ -22,8 +22,6 @@ export { ParsedStanzas, ScanPiece, type StanzaSet, providesOf } from './stanza-s
 export interface ScanPackagesOptions extends ParsePackagesOptions {
   /** The native architecture, which the scan recognises without decoding (default amd64). */
   arch?: string;
-  /** The source's compression (default: detected from its first bytes); 'none' for bytes decompressed already. */
-  compression?: Compression;
   /**
    * The source's chunks are new buffers that nothing changes later (a file
    * read stream's are), so uncompressed chunks are kept without a copy. gzip
@@ -52,7 +50,7 @@ export async function* scanPackagesChunks(source: ByteSource, options: ScanPacka
   const { file } = options;
   const index = options.index ?? 0;
   const scanner = new PackagesScanner(options.arch);
-  const peeked = options.compression ? { compression: options.compression, source } : await peekCompression(source);
+  const peeked = await peekCompression(source);
   const owned = peeked.compression === 'gzip' || (peeked.compression === 'none' && options.ownedChunks === true);
   for await (const bytes of decompress(peeked.source, { file, compression: peeked.compression })) {
     scanner.append(bytes, owned);
