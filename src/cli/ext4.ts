@@ -9,6 +9,7 @@ import { treeFromDirectory } from '../tree/from-dir.js';
 import { SpoolStore } from '../tree/content-store.js';
 import { layPackages } from '../tree/packages.js';
 import type { DirNode } from '../tree/types.js';
+import { sourceDateEpochOption } from './epoch-option.js';
 import { EXIT_OK, EXIT_USAGE, Progress, UsageError, parseUsage, writeStdout } from './common.js';
 
 const HELP = `distrokit ext4 — build ext4 filesystem images natively (no mke2fs, no root, no loop mounts)
@@ -141,10 +142,7 @@ export async function run(args: string[]): Promise<number> {
     if (v.size !== undefined) throw new UsageError('--size and --size-heuristic exclude each other');
     o.sizeHeuristic = heuristic;
   }
-  if (v['source-date-epoch'] !== undefined) {
-    if (!/^-?\d+$/.test(v['source-date-epoch'])) throw new UsageError('--source-date-epoch must be an integer');
-    o.sourceDateEpoch = Number(v['source-date-epoch']);
-  }
+  o.sourceDateEpoch = sourceDateEpochOption(v['source-date-epoch']);
   if (v.owner !== undefined) {
     const m = /^(\d+):(\d+)$/.exec(v.owner);
     if (!m) throw new UsageError(`--owner '${v.owner}' is not UID:GID`);
@@ -163,7 +161,9 @@ export async function run(args: string[]): Promise<number> {
       tree = await treeFromDirectory(v.from, { xattrs: v['no-xattrs'] ? false : 'auto' });
     } else {
       const files = [v['from-tar'] ?? [], v['from-deb'] ?? [], v['from-rpm'] ?? []].flat();
-      const laid = await layPackages(files, { store, mergedUsr: v['merged-usr'] === true, onPackage: (_i, _n, file) => progress.update(`ext4: reading ${file}`, true) });
+      // The option stands for SOURCE_DATE_EPOCH here too: the same time for directories no package lists.
+      const implicitMtime = o.sourceDateEpoch === undefined ? undefined : { sec: o.sourceDateEpoch, nsec: 0 };
+      const laid = await layPackages(files, { store, mergedUsr: v['merged-usr'] === true, implicitMtime, onPackage: (_i, _n, file) => progress.update(`ext4: reading ${file}`, true) });
       tree = laid.root;
     }
     summary = await writeExt4(tree, v.out, o);

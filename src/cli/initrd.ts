@@ -14,6 +14,7 @@ import { treeFromSpec } from '../initrd/spec.js';
 import { SpoolStore } from '../tree/content-store.js';
 import { layPackages } from '../tree/packages.js';
 import type { DirNode } from '../tree/types.js';
+import { sourceDateEpochOption } from './epoch-option.js';
 import { EXIT_OK, EXIT_USAGE, UsageError, parseUsage, writeStdout } from './common.js';
 
 const HELP = `distrokit initrd — reproducible initramfs archives and kernel-module closures
@@ -106,8 +107,7 @@ async function build(args: string[]): Promise<number> {
   }
   const level = parseLevel(values.compress as InitrdCompression, values.level);
   if (values.format !== 'newc' && values.format !== 'crc') throw new UsageError('--format must be newc or crc');
-  const epochText = values['source-date-epoch'];
-  if (epochText !== undefined && !/^\d+$/.test(epochText)) throw new UsageError('--source-date-epoch must be a non-negative integer');
+  const epoch = sourceDateEpochOption(values['source-date-epoch']);
   if (!/^\d+$/.test(values.align)) throw new UsageError('--align must be a number');
 
   const tree = values.from ? await treeFromDirectory(values.from, { xattrs: false }) : await treeFromSpec(await readFile(values.spec!, 'utf8'), values.spec!);
@@ -120,7 +120,7 @@ async function build(args: string[]): Promise<number> {
     alignData: Number(values.align),
     level,
     prepend,
-    mtime: values.preserve ? 'preserve' : epochText !== undefined ? Number(epochText) : undefined,
+    mtime: values.preserve ? 'preserve' : epoch,
     owners: values.preserve || values.spec ? 'preserve' : 'root',
     file: values.from ?? values.spec,
   });

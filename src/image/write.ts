@@ -28,6 +28,7 @@ import {
   RO_COMPAT_SPARSE_SUPER,
 } from '../../formats/ext4/constants.js';
 import { encodeJournalSuperblock, checksumSeed, type SuperblockFields } from '../../formats/ext4/superblock.js';
+import { checkSourceDateEpoch, sourceDateEpoch } from '../tree/epoch.js';
 import type { DirNode } from '../tree/types.js';
 import { BlockWriter } from './block-writer.js';
 import { HostFilePool, hostFileWork, hostThreads, isDenseHostFile, planHostCopies } from './host-pool.js';
@@ -56,7 +57,7 @@ export interface Ext4Summary {
 export async function writeExt4(tree: DirNode, out: string, options: Ext4Options = {}): Promise<Ext4Summary> {
   const o = options;
   const progress = o.onProgress ?? (() => {});
-  const sde = o.sourceDateEpoch ?? envSourceDateEpoch();
+  const sde = o.sourceDateEpoch !== undefined ? checkSourceDateEpoch(o.sourceDateEpoch, 'sourceDateEpoch') : sourceDateEpoch();
   const fsTime = sde ?? 0;
   const scan = scanTree(tree);
   // Large trees: host files are scanned for zero blocks and copied on worker threads, started now so they load meanwhile.
@@ -280,13 +281,6 @@ function journalInode(blocks: number, fsTime: number): PreparedInode {
     inlineXattrs: null,
     blockXattrs: [],
   };
-}
-
-function envSourceDateEpoch(): number | undefined {
-  const v = process.env.SOURCE_DATE_EPOCH;
-  if (v === undefined || v === '') return undefined;
-  if (!/^-?\d+$/.test(v)) throw new DistrokitError('EXT4_BAD_OPTION', `SOURCE_DATE_EPOCH '${v}' is not an integer`);
-  return Number(v);
 }
 
 function countEntries(inodes: ReturnType<typeof scanTree>['inodes']): number {

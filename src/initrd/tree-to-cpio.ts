@@ -9,6 +9,7 @@
 import { createReadStream } from 'node:fs';
 import type { CpioEntry } from '../../formats/cpio/writer.js';
 import { DistrokitError } from '../../formats/errors.js';
+import { sourceDateEpoch } from '../tree/epoch.js';
 import { type DirNode, type FileContent, S_IFMT, type TreeNode } from '../tree/types.js';
 
 export interface TreeToCpioOptions {
@@ -30,16 +31,9 @@ interface Named {
 
 const utf8 = new TextEncoder();
 
-/** SOURCE_DATE_EPOCH if set (must be a non-negative integer), else 1 as nixpkgs' `touch -d @1`. */
+/** SOURCE_DATE_EPOCH if set (by the one strict rule of src/tree/epoch.ts), else 1 as nixpkgs' `touch -d @1`. */
 export function defaultEpoch(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.SOURCE_DATE_EPOCH;
-  if (raw === undefined || raw === '') return 1;
-  if (!/^\d+$/.test(raw) || Number(raw) > 0xffffffff) {
-    throw new DistrokitError('BAD_SOURCE_DATE_EPOCH', `SOURCE_DATE_EPOCH '${raw}' is not a time cpio can store`, {
-      file: 'SOURCE_DATE_EPOCH',
-    });
-  }
-  return Number(raw);
+  return sourceDateEpoch(env) ?? 1;
 }
 
 function collectNames(dir: DirNode, prefix: string, out: Named[]): void {

@@ -1,5 +1,6 @@
 export * from './types.js';
 export { Tree, newDir, defaultMtime, type ConflictPolicy, type Conflict, type TreeOptions } from './tree.js';
+export { sourceDateEpoch, parseSourceDateEpoch, checkSourceDateEpoch, MAX_SOURCE_DATE_EPOCH, type EpochOrigin } from './epoch.js';
 export { splitTreePath, joinTreePath, compareNames } from './path.js';
 export { MemoryStore, SpoolStore, type ContentStore, type SpoolStoreOptions } from './content-store.js';
 export { addEntriesToTree, type AddEntriesOptions, type StoredEntry } from './from-entries.js';

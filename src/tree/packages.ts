@@ -9,6 +9,7 @@ import { openArchive } from './archive.js';
 import type { ContentStore } from './content-store.js';
 import { addEntriesToTree } from './from-entries.js';
 import { newDir, Tree } from './tree.js';
+import type { Timestamp } from './types.js';
 import type { ByteSource } from '../../formats/bytes.js';
 
 export interface AddPackageOptions {
@@ -35,7 +36,7 @@ export async function addPackageToTree(tree: Tree, input: string | ByteSource, o
  */
 export function addMergedUsr(tree: Tree): void {
   for (const name of ['bin', 'sbin', 'lib', 'lib64']) {
-    tree.add(`/usr/${name}`, newDir({ owner: 'merged-usr' }));
+    tree.add(`/usr/${name}`, newDir({ owner: 'merged-usr', mtime: tree.root.mtime }));
     tree.add(`/${name}`, { type: 'symlink', target: `usr/${name}`, perm: 0o777, uid: 0, gid: 0, mtime: tree.root.mtime, owner: 'merged-usr' });
   }
   if (tree.lookup('/usr')?.type !== 'dir') throw new DistrokitError('TREE_CONFLICT', '/usr is not a directory', {});
@@ -45,6 +46,8 @@ export interface LayPackagesOptions {
   store: ContentStore;
   mergedUsr?: boolean;
   onPackage?: (index: number, total: number, file: string) => void;
+  /** mtime of the root and of directories no package lists (default: SOURCE_DATE_EPOCH, else 0). */
+  implicitMtime?: Timestamp;
 }
 
 /**
@@ -53,7 +56,7 @@ export interface LayPackagesOptions {
  * so that sinks can read every file's content back.
  */
 export async function layPackages(files: readonly string[], options: LayPackagesOptions): Promise<Tree> {
-  const tree = new Tree();
+  const tree = new Tree({ implicitMtime: options.implicitMtime });
   if (options.mergedUsr) addMergedUsr(tree);
   for (const [i, file] of files.entries()) {
     options.onPackage?.(i, files.length, file);

@@ -10,6 +10,7 @@
  * symlink on the way is TREE_NOT_A_DIRECTORY; a loop is TREE_SYMLINK_LOOP.
  */
 import { DistrokitError } from '../../formats/errors.js';
+import { sourceDateEpoch } from './epoch.js';
 import { compareNames, joinTreePath, splitTreePath } from './path.js';
 import type { DirNode, NodeMeta, Timestamp, TreeNode } from './types.js';
 
@@ -32,13 +33,14 @@ export interface TreeOptions {
 
 const MAX_SYMLINK_HOPS = 40;
 
+/** SOURCE_DATE_EPOCH (a malformed value is BAD_SOURCE_DATE_EPOCH, never ignored), else 0. */
 export function defaultMtime(): Timestamp {
-  const epoch = process.env.SOURCE_DATE_EPOCH;
-  return { sec: epoch && /^[0-9]+$/.test(epoch) ? Number(epoch) : 0, nsec: 0 };
+  return { sec: sourceDateEpoch() ?? 0, nsec: 0 };
 }
 
 export function newDir(meta: Partial<NodeMeta> = {}): DirNode {
-  return { type: 'dir', perm: 0o755, uid: 0, gid: 0, mtime: defaultMtime(), ...meta, children: new Map() };
+  // SOURCE_DATE_EPOCH is read only when no mtime is given, so an explicit time never depends on the environment.
+  return { type: 'dir', perm: 0o755, uid: 0, gid: 0, ...meta, mtime: meta.mtime ?? defaultMtime(), children: new Map() };
 }
 
 export class Tree {

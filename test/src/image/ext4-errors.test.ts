@@ -147,7 +147,7 @@ describe('SOURCE_DATE_EPOCH', () => {
     try {
       await writeExt4(tree, viaEnv, {});
       process.env.SOURCE_DATE_EPOCH = 'yesterday';
-      await expectCode(writeExt4(tree, join(t.dir, 'sde-bad.img'), {}), 'EXT4_BAD_OPTION');
+      await expectCode(writeExt4(tree, join(t.dir, 'sde-bad.img'), {}), 'BAD_SOURCE_DATE_EPOCH');
     } finally {
       if (saved === undefined) delete process.env.SOURCE_DATE_EPOCH;
       else process.env.SOURCE_DATE_EPOCH = saved;
