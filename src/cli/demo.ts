@@ -126,7 +126,8 @@ async function buildImage(doc: ClosureDocument, out: string): Promise<void> {
   try {
     const tree = await layPackages(files, { store, onPackage: (i, n) => progress.update(`reading .debs: ${i + 1}/${n}`) });
     progress.update(`writing ${out}`, true);
-    const summary = await writeExt4(tree.root, out, { extraPercent: 10, extraInodes: 1000 });
+    // The default headroom (at least 16 MiB and 1,000 inodes free, 10 % for larger trees): room for a first boot.
+    const summary = await writeExt4(tree.root, out, {});
     progress.done();
     const conflicts = tree.conflicts.length;
     await writeStdout(

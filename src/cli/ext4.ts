@@ -23,12 +23,18 @@ Options:
   --from-deb FILE         a .deb's data (repeatable: laid in order, later packages win)
   --from-rpm FILE         an .rpm's payload (repeatable)
   --merged-usr            with --from-rpm/--from-deb: /bin, /sbin, /lib, /lib64 link into /usr
-  --size auto|BYTES       'auto' (default): the exact minimum plus headroom; BYTES (K/M/G suffix ok)
-                          fails before writing if the tree does not fit
+  --size auto|min|BYTES   'auto' (default): the exact minimum plus headroom, by default the larger
+                          of 16 MiB and 10 % of the minimum's blocks free, and the larger of
+                          1,000 and 10 % of the used inodes free; 'min': the exact minimum
+                          (no free block); BYTES (K/M/G suffix ok): fails before writing if the
+                          tree does not fit
   --size-heuristic H      'nixpkgs' (make-ext4-fs.nix formula) or 'nixpkgs-current' (minimum + 16 MiB)
-  --extra-blocks N        free blocks to add with --size auto
-  --extra-inodes N        free inodes to add
-  --extra-percent P       headroom as a percentage of used blocks and inodes
+  --extra-blocks N        free 4 KiB blocks to add to the minimum
+  --extra-inodes N        free inodes to add to the used ones
+  --extra-percent P       free blocks and inodes as P % of the minimum's blocks and the used inodes
+                          (on top of --extra-blocks/--extra-inodes). Any --extra-* option replaces
+                          the whole default headroom of --size auto: '--extra-blocks 0' alone
+                          gives no free block and no free inode beyond the minimum
   --inodes N              minimum total inode count
   --label L               volume label (≤16 bytes)
   --uuid U                filesystem UUID (default: derived from the tree)
@@ -121,7 +127,7 @@ export async function run(args: string[]): Promise<number> {
   const sources = [v.from, v['from-tar'], v['from-deb'], v['from-rpm']].filter((x) => x !== undefined).length;
   if (sources !== 1) throw new UsageError('ext4 build needs exactly one of --from DIR, --from-tar FILE, --from-deb FILE…, --from-rpm FILE…');
   const o: Ext4Options = {
-    size: v.size === undefined || v.size === 'auto' ? 'auto' : parseBytes(v.size, '--size'),
+    size: v.size === undefined || v.size === 'auto' || v.size === 'min' ? (v.size ?? 'auto') : parseBytes(v.size, '--size'),
     extraBlocks: parseCount(v['extra-blocks'], '--extra-blocks'),
     extraInodes: parseCount(v['extra-inodes'], '--extra-inodes'),
     extraPercent: parseCount(v['extra-percent'], '--extra-percent'),
@@ -136,6 +142,9 @@ export async function run(args: string[]): Promise<number> {
     bit64: !v['no-64bit'],
     threads: parseCount(v.threads, '--threads'),
   };
+  if (o.size === 'min' && (v['extra-blocks'] ?? v['extra-inodes'] ?? v['extra-percent']) !== undefined) {
+    throw new UsageError("--size min is the exact minimum; --extra-blocks/--extra-inodes/--extra-percent need --size auto");
+  }
   const heuristic = v['size-heuristic'];
   if (heuristic !== undefined) {
     if (heuristic !== 'nixpkgs' && heuristic !== 'nixpkgs-current') throw new UsageError(`--size-heuristic must be nixpkgs or nixpkgs-current`);

@@ -3,13 +3,23 @@ import { createHash } from 'node:crypto';
 import { DistrokitError } from '../../formats/errors.js';
 
 export interface Ext4Options {
-  /** 'auto' (default): the exact minimum plus headroom; a number: the image size in bytes. */
-  size?: 'auto' | number;
+  /**
+   * 'auto' (default): the exact minimum plus headroom — `defaultHeadroom` unless an
+   * extra* field is given, then exactly what those say; 'min': the exact minimum (no
+   * free block, free inodes only up to a whole inode-table block); a number: the
+   * image size in bytes, which must fit.
+   */
+  size?: 'auto' | 'min' | number;
   /** Reproduce nixpkgs' sizing: 'nixpkgs' (make-ext4-fs.nix seed formula) or 'nixpkgs-current' (shrink + 16 MiB). */
   sizeHeuristic?: 'nixpkgs' | 'nixpkgs-current';
+  /**
+   * Headroom of 'auto' (any of the three replaces the whole default headroom):
+   * free blocks and free inodes to add to the minimum, and a percentage of the
+   * minimum's blocks and used inodes added on top of those. With a fixed size only
+   * extraInodes/extraPercent count (inodes); with a heuristic they add to it.
+   */
   extraBlocks?: number;
   extraInodes?: number;
-  /** Headroom as a percentage of the used blocks and inodes. */
   extraPercent?: number;
   /** Minimum total inode count. */
   inodes?: number;
@@ -65,6 +75,28 @@ export function encodeLabel(label: string | undefined): Uint8Array {
   if (bytes.byteLength > 16) throw new DistrokitError('EXT4_BAD_OPTION', `label '${label}' is ${bytes.byteLength} bytes, ext4 allows 16`);
   out.set(bytes);
   return out;
+}
+
+/** Free 4 KiB blocks of the default headroom at least: 16 MiB, what nixpkgs leaves after `resize2fs -M`. */
+export const DEFAULT_HEADROOM_MIN_BLOCKS = 4096;
+/** Free inodes of the default headroom at least. */
+export const DEFAULT_HEADROOM_MIN_INODES = 1000;
+/** The default headroom as a percentage of the minimum image's blocks and of the used inodes. */
+export const DEFAULT_HEADROOM_PERCENT = 10;
+
+/**
+ * The free blocks and inodes `size: 'auto'` leaves when no extra* option is given:
+ * the larger of 16 MiB and 10 % of the minimum image's blocks (`minBlocks`: metadata,
+ * journal and data), and the larger of 1,000 and 10 % of the used inodes (`usedInodes`:
+ * the highest inode number, reserved inodes included). The image has no root-reserved
+ * blocks, so all of it is free to every user, less what the kernel keeps back for its
+ * own metadata (2 % of the blocks, at most 4,096).
+ */
+export function defaultHeadroom(minBlocks: number, usedInodes: number): { blocks: number; inodes: number } {
+  return {
+    blocks: Math.max(DEFAULT_HEADROOM_MIN_BLOCKS, Math.ceil((minBlocks * DEFAULT_HEADROOM_PERCENT) / 100)),
+    inodes: Math.max(DEFAULT_HEADROOM_MIN_INODES, Math.ceil((usedInodes * DEFAULT_HEADROOM_PERCENT) / 100)),
+  };
 }
 
 /** The default journal size in blocks for a filesystem of `blocks` (e2fsprogs `ext2fs_default_journal_size`, minimum 1024). */

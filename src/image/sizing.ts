@@ -1,12 +1,12 @@
 /**
  * Chooses the filesystem size: the exact minimum for the tree plus headroom
- * (`auto`), a fixed size that must fit (checked before anything is written), or
- * nixpkgs' heuristics with an explicit inode count.
+ * (`auto`), the exact minimum (`min`), a fixed size that must fit (checked before
+ * anything is written), or nixpkgs' heuristics with an explicit inode count.
  */
 import { DistrokitError } from '../../formats/errors.js';
 import { BLOCKS_PER_GROUP, BLOCK_SIZE, JOURNAL_INO } from '../../formats/ext4/constants.js';
 import { allocate, allocationEnd, isBackupGroup, makeGeometry, type Allocation, type Geometry, type InodeNeeds } from './layout.js';
-import { defaultJournalBlocks, type Ext4Options } from './options.js';
+import { defaultHeadroom, defaultJournalBlocks, type Ext4Options } from './options.js';
 import type { PreparedInode } from './prepare.js';
 
 export interface SizedLayout {
@@ -46,23 +46,66 @@ function layoutEnd(blocks: number, inodes: number, descSize: number, journal: bo
   return allocationEnd(makeGeometry(blocks, inodes, descSize), journalNeeds(journal, blocks), needs);
 }
 
+/** Free inodes to add to the used ones, and free blocks to add to a minimum of `minBlocks`. */
+interface Headroom {
+  inodes: number;
+  blocks: (minBlocks: number) => number;
+}
+
+function badOption(message: string): DistrokitError {
+  return new DistrokitError('EXT4_BAD_OPTION', message);
+}
+
+function checkOptions(o: Ext4Options): void {
+  const size = o.size ?? 'auto';
+  if (size !== 'auto' && size !== 'min' && typeof size !== 'number') throw badOption(`size '${String(size)}' is not 'auto', 'min' or a byte count`);
+  for (const key of ['extraBlocks', 'extraInodes', 'inodes'] as const) {
+    const v = o[key];
+    if (v !== undefined && !(Number.isSafeInteger(v) && v >= 0)) throw badOption(`${key} ${v} is not a non-negative integer`);
+  }
+  if (o.extraPercent !== undefined && !(Number.isFinite(o.extraPercent) && o.extraPercent >= 0)) throw badOption(`extraPercent ${o.extraPercent} is not a non-negative number`);
+  if (o.sizeHeuristic !== undefined && size !== 'auto') throw badOption(`size ${size} and sizeHeuristic ${o.sizeHeuristic} exclude each other`);
+}
+
+/**
+ * The headroom: none for 'min'; for 'auto' the default headroom unless any extra*
+ * option is given, which then replaces it entirely; elsewhere (a fixed size, a
+ * heuristic) only what the extra* options say.
+ */
+function headroomOf(o: Ext4Options, usedInodes: number): Headroom {
+  const explicit = o.extraBlocks !== undefined || o.extraInodes !== undefined || o.extraPercent !== undefined;
+  if (o.size === 'min') {
+    if (explicit) throw badOption("size 'min' is the exact minimum: extraBlocks, extraInodes and extraPercent need size 'auto'");
+    return { inodes: 0, blocks: () => 0 };
+  }
+  if ((o.size ?? 'auto') === 'auto' && o.sizeHeuristic === undefined && !explicit) {
+    return { inodes: defaultHeadroom(0, usedInodes).inodes, blocks: (minBlocks) => defaultHeadroom(minBlocks, usedInodes).blocks };
+  }
+  const pct = o.extraPercent ?? 0;
+  return {
+    inodes: (o.extraInodes ?? 0) + Math.ceil((usedInodes * pct) / 100),
+    blocks: (minBlocks) => (o.extraBlocks ?? 0) + Math.ceil((minBlocks * pct) / 100),
+  };
+}
+
 export function chooseLayout(prepared: PreparedInode[], maxIno: number, entries: number, apparentBlocks: number, o: Ext4Options): SizedLayout {
+  checkOptions(o);
   const descSize = o.bit64 === false ? 32 : 64;
   const journal = o.journal !== false;
   const needs = needsOf(prepared);
-  const pct = o.extraPercent ?? 0;
-  let inodes = Math.max(maxIno + (o.extraInodes ?? 0) + Math.ceil((maxIno * pct) / 100), o.inodes ?? 0);
-  let size = o.size ?? 'auto';
-  let extraBlocks = o.extraBlocks ?? 0;
+  const headroom = headroomOf(o, maxIno);
+  let inodes = Math.max(maxIno + headroom.inodes, o.inodes ?? 0);
+  let size: 'auto' | 'min' | number = o.size ?? 'auto';
+  let heuristicBlocks = 0;
   if (o.sizeHeuristic === 'nixpkgs') {
     // make-ext4-fs.nix: bytes = 2*4096*inodes + 4096*ceil(apparent blocks * 1.03), with inodes = entries.
     inodes = Math.max(inodes, entries + 11);
     size = 2 * 4096 * entries + 4096 * Math.ceil(apparentBlocks * 1.03);
   } else if (o.sizeHeuristic === 'nixpkgs-current') {
     // current nixpkgs: resize2fs -M (the minimum), then 16 MiB more.
-    extraBlocks += (16 << 20) / BLOCK_SIZE;
+    heuristicBlocks = (16 << 20) / BLOCK_SIZE;
   }
-  if (size !== 'auto') {
+  if (typeof size === 'number') {
     if (!Number.isSafeInteger(size) || size <= 0) throw new DistrokitError('EXT4_BAD_OPTION', `size ${size} is not a positive byte count`);
     const blocks = Math.floor(size / BLOCK_SIZE);
     if (o.inodes === undefined && o.sizeHeuristic !== 'nixpkgs') inodes = Math.max(inodes, Math.floor(size / 16384));
@@ -83,14 +126,14 @@ export function chooseLayout(prepared: PreparedInode[], maxIno: number, entries:
     }
     return layout;
   }
-  // auto: grow until the allocation fits (more blocks mean more groups, hence more metadata).
+  // auto and min: grow until the allocation fits (more blocks mean more groups, hence more metadata).
   let blocks = fixLastGroup(Math.max(64, needs.reduce((n, x) => n + x.runs.reduce((m, r) => m + r.count, 0), 0)), descSize);
   // The rounds only need where the allocation ends; the chosen size is allocated once, at the end.
   for (let round = 0; round < 64; round++) {
     const minGroups = Math.ceil(inodes / (BLOCK_SIZE * 8));
     blocks = fixLastGroup(Math.max(blocks, (minGroups - 1) * BLOCKS_PER_GROUP + 1), descSize);
     const end = layoutEnd(blocks, inodes, descSize, journal, needs);
-    const want = fixLastGroup(end + extraBlocks + Math.ceil((end * pct) / 100), descSize);
+    const want = fixLastGroup(end + heuristicBlocks + headroom.blocks(end), descSize);
     if (want <= blocks) {
       const chosen = want === blocks ? blocks : exactOr(want, blocks, inodes, descSize, journal, needs);
       const layout = tryLayout(chosen, inodes, descSize, journal, needs);

@@ -31,7 +31,8 @@ describe.each(COMMANDS)('%s --source-date-epoch', (name, args) => {
 
   it('a malformed option is a usage error naming it (exit 2), and nothing is written', () => {
     for (const value of BAD) {
-      const r = distrokit([...args(out('bad-opt')), '--source-date-epoch', value], { env: { SOURCE_DATE_EPOCH: '' } });
+      // The = form: parseArgs itself refuses a separate argument starting with '-'.
+      const r = distrokit([...args(out('bad-opt')), `--source-date-epoch=${value}`], { env: { SOURCE_DATE_EPOCH: '' } });
       expect([value, r.status]).toEqual([value, 2]);
       expect(r.stderr).toContain(`--source-date-epoch '${value}'`);
     }

@@ -35,8 +35,8 @@ describe('sizing', () => {
     expect(s.freeInodes).toBeGreaterThanOrEqual(100);
     expect(s.freeInodes).toBeLessThan(100 + 16);
     expectE2fsckClean(img);
-    // Without headroom the image is full, and one block less does not fit.
-    const min = await writeExt4(tree, join(t.dir, 'min.img'), {});
+    // size 'min' is full, and one block less does not fit.
+    const min = await writeExt4(tree, join(t.dir, 'min.img'), { size: 'min' });
     expect(min.freeBlocks).toBe(0);
     const err = await expectCode(writeExt4(tree, join(t.dir, 'min-1.img'), { size: (min.blocks - 1) * 4096 }), 'EXT4_TOO_SMALL');
     expect(err.message).toMatch(/4096 more than/);
