@@ -40,8 +40,8 @@ Options:
   --uuid U                filesystem UUID (default: derived from the tree)
   --hash-seed U           htree hash seed (default: derived from the UUID)
   --unsigned-hash         use the unsigned-char directory hash (default: signed, as mke2fs on x86)
-  --source-date-epoch N   clamp every later time to N; also the filesystem's own time
-                          (default: $SOURCE_DATE_EPOCH, else 0)
+  --source-date-epoch N   clamp every later time to N (decimal, 0 … 4294967295); also the
+                          filesystem's own time (default: $SOURCE_DATE_EPOCH, else 0)
   --owner UID:GID         make every file owned by UID:GID
   --no-xattrs             do not copy extended attributes
   --no-journal            no JBD2 journal

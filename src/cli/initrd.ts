@@ -28,7 +28,8 @@ distrokit initrd build --out FILE (--from DIR | --spec FILE) [options]
                              check, the one Linux's initramfs decoder verifies)
   --level N                  gzip 1-9 (default 9), zstd 1-22 (default 19), xz preset 0-7 (default 6)
   --prepend FILE             uncompressed archive to put first (repeatable; e.g. early microcode)
-  --source-date-epoch N      time of every member (default $SOURCE_DATE_EPOCH, else 1)
+  --source-date-epoch N      time of every member, decimal 0 … 4294967295
+                             (default $SOURCE_DATE_EPOCH, else 1)
   --preserve                 keep the tree's times and owners instead of normalising them
   --format newc|crc          cpio flavour (default newc)
   --align N                  align file data to N bytes like gen_init_cpio -a
