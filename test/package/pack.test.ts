@@ -1,9 +1,10 @@
 /**
  * The published package, as a user gets it: a fresh clone of this
  * repository's HEAD is packed with `npm pack` (its prepack builds dist/), the
- * tarball is installed into an empty project with `npm i --offline` (the
- * runtime dependencies come from the npm cache that `npm ci` in the clone
- * filled), and the installed CLI and every library subpath are used from
+ * tarball is installed into an empty project with `npm i --prefer-offline`
+ * (the runtime dependencies' tarballs come from the npm cache that `npm ci`
+ * in the clone filled; only their registry metadata may be fetched), and the
+ * installed CLI (without network) and every library subpath are used from
  * there. One pack is shared by the tests of this file.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -57,16 +58,16 @@ beforeAll(() => {
   consumer = join(work, 'consumer');
   mkdirSync(consumer);
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-  run('npm', ['i', '--offline', '--no-audit', '--no-fund', '--loglevel=error', join(work, packed[0]!.filename)], consumer);
+  run('npm', ['i', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', join(work, packed[0]!.filename)], consumer);
 });
 
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-/** `npx distrokit …` in the consumer project, never falling back to the registry. */
+/** `npx distrokit …` in the consumer project, in a network namespace without network (unshare -n, as root). */
 function npx(args: string[]) {
-  const res = spawnSync('npx', ['--no-install', 'distrokit', ...args], { cwd: consumer, encoding: 'utf8', env: { ...process.env, npm_config_offline: 'true' } });
+  const res = spawnSync('unshare', ['--net', 'npx', '--no-install', 'distrokit', ...args], { cwd: consumer, encoding: 'utf8', env: { ...process.env, npm_config_offline: 'true' } });
   return { status: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
