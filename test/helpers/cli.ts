@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { vi } from 'vitest';
 
-export const BIN = fileURLToPath(new URL('../../bin/distrokit', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/distrokit', import.meta.url));
 
 export interface CliResult {
   status: number;
