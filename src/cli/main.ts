@@ -1,5 +1,6 @@
 /** distrokit's command-line entry: dispatches to one module per command group. */
 import { type CommandRunner, EXIT_USAGE, reportError } from './common.js';
+import { packageVersion } from './version.js';
 
 /** Each group lives in its own module so groups can land independently. */
 const GROUPS: Record<string, { summary: string; load: () => Promise<{ run: CommandRunner }> }> = {
@@ -38,7 +39,7 @@ export async function main(argv: string[]): Promise<number> {
     return group ? 0 : EXIT_USAGE;
   }
   if (group === '--version') {
-    process.stdout.write('distrokit 0.1.0\n');
+    process.stdout.write(`distrokit ${packageVersion()}\n`);
     return 0;
   }
   const entry = GROUPS[group];

@@ -14,6 +14,7 @@ import { UsageError } from '../../../src/cli/common.js';
 import { main } from '../../../src/cli/main.js';
 import { RPM_INFO_QUERYFORMAT, runDebInfo, runRpmInfo } from '../../../src/cli/package-info.js';
 import { debsCache, rpmsCache } from '../../helpers/cache.js';
+import { distrokitInProcess } from '../../helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'distrokit-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -21,23 +22,12 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 const deb = (name: string) => join(debsCache.pool, readdirSync(debsCache.pool).find((f) => f.startsWith(`${name}_`))!);
 const rpm = join(rpmsCache.built, readdirSync(rpmsCache.built).find((f) => f.includes('.xz.'))!);
 
-async function captured(fn: () => Promise<number>): Promise<{ code: number; out: string }> {
-  const saved = process.stdout.write.bind(process.stdout);
-  let out = '';
-  process.stdout.write = ((chunk: string | Uint8Array) => ((out += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString()), true)) as typeof process.stdout.write;
-  try {
-    return { code: await fn(), out };
-  } finally {
-    process.stdout.write = saved;
-  }
-}
-
 describe('distrokit archive / deb info / rpm info', () => {
   it('archive list --json on .debs equals dpkg-deb --fsys-tarfile | tarfile', async () => {
     const files = ['base-passwd', 'bash', 'tar'].map(deb);
     const oracle = JSON.parse(execFileSync('/usr/bin/python3', ['test/helpers/tar-listing.py', 'deb', ...files], { encoding: 'utf8', maxBuffer: 1 << 28 }));
     for (const file of files) {
-      const { code, out } = await captured(() => runArchive(['list', '--json', file]));
+      const { status: code, stdout: out } = await distrokitInProcess(() => runArchive(['list', '--json', file]));
       expect(code).toBe(0);
       const doc = JSON.parse(out);
       expect(doc).toMatchObject({ file, format: 'deb', compression: 'xz' });
@@ -46,7 +36,7 @@ describe('distrokit archive / deb info / rpm info', () => {
   });
 
   it('archive list (text) shows one line per entry with the mode string', async () => {
-    const { out } = await captured(() => runArchive(['list', deb('base-passwd')]));
+    const { stdout: out } = await distrokitInProcess(() => runArchive(['list', deb('base-passwd')]));
     const lines = out.trim().split('\n');
     expect(lines.length).toBe(Number(execSync(`dpkg-deb -c '${deb('base-passwd')}' | wc -l`, { encoding: 'utf8' })));
     expect(lines[0]).toMatch(/^drwxr-xr-x root\/root +0 \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \.$/);
@@ -55,7 +45,7 @@ describe('distrokit archive / deb info / rpm info', () => {
   it('archive extract of a .deb equals dpkg-deb -x; a non-empty target is refused', async () => {
     const ours = join(work, 'extract-ours');
     const theirs = join(work, 'extract-theirs');
-    const { code } = await captured(() => runArchive(['extract', deb('tar'), ours]));
+    const { status: code } = await distrokitInProcess(() => runArchive(['extract', deb('tar'), ours]));
     expect(code).toBe(0);
     execSync(`mkdir -p ${theirs} && dpkg-deb -x '${deb('tar')}' ${theirs}`);
     // GNU tar creates symlinks at the very end (placeholders first), touching their directory
@@ -81,7 +71,7 @@ describe('distrokit archive / deb info / rpm info', () => {
   });
 
   it('archive list --json on an .rpm lists the payload', async () => {
-    const { out } = await captured(() => runArchive(['list', '--json', rpm]));
+    const { stdout: out } = await distrokitInProcess(() => runArchive(['list', '--json', rpm]));
     const doc = JSON.parse(out);
     expect(doc).toMatchObject({ format: 'rpm', compression: 'xz' });
     const bsdtar = execSync(`rpm2cpio '${rpm}' | bsdtar -tf -`, { encoding: 'utf8' }).trim().split('\n');
@@ -89,9 +79,9 @@ describe('distrokit archive / deb info / rpm info', () => {
   });
 
   it('deb info equals dpkg-deb -f; rpm info equals rpm -qp --qf', async () => {
-    expect((await captured(() => runDebInfo([deb('bash')]))).out).toBe(execFileSync('dpkg-deb', ['-f', deb('bash')], { encoding: 'utf8' }));
-    expect((await captured(() => runRpmInfo([rpm]))).out).toBe(execFileSync('rpm', ['-qp', '--qf', RPM_INFO_QUERYFORMAT, rpm], { encoding: 'utf8' }));
-    const json = JSON.parse((await captured(() => runDebInfo(['--json', deb('bash')]))).out);
+    expect((await distrokitInProcess(() => runDebInfo([deb('bash')]))).stdout).toBe(execFileSync('dpkg-deb', ['-f', deb('bash')], { encoding: 'utf8' }));
+    expect((await distrokitInProcess(() => runRpmInfo([rpm]))).stdout).toBe(execFileSync('rpm', ['-qp', '--qf', RPM_INFO_QUERYFORMAT, rpm], { encoding: 'utf8' }));
+    const json = JSON.parse((await distrokitInProcess(() => runDebInfo(['--json', deb('bash')]))).stdout);
     expect(json.fields.Package).toBe('bash');
     expect(json.controlFiles).toContain('postinst');
   });
@@ -103,7 +93,7 @@ describe('distrokit archive / deb info / rpm info', () => {
     process.stderr.write = (() => true) as typeof process.stderr.write;
     try {
       expect(await main(['archive', 'list'])).toBe(2);
-      const { code, out } = await captured(() => main(['archive', 'list', '--json', 'fixtures/tar/hostile/TAR_BAD_CHECKSUM.tar']));
+      const { status: code, stdout: out } = await distrokitInProcess(() => main(['archive', 'list', '--json', 'fixtures/tar/hostile/TAR_BAD_CHECKSUM.tar']));
       expect(code).toBe(1);
       expect(out).toContain('"code":"TAR_BAD_CHECKSUM"');
     } finally {

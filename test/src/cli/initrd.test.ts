@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../../src/cli/initrd.js';
 import { initrdCache } from '../../helpers/cache.js';
+import { distrokitInProcess } from '../../helpers/cli.js';
 import { sha, tempDir } from '../initrd/helpers.js';
 
 let work: string;
@@ -14,26 +15,13 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-async function capture(args: string[]): Promise<{ code: number; stdout: string }> {
-  let stdout = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += chunk.toString();
-    return true;
-  });
-  const quiet = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    return { code: await run(args), stdout };
-  } finally {
-    spy.mockRestore();
-    quiet.mockRestore();
-  }
-}
+const capture = (args: string[]) => distrokitInProcess(() => run(args));
 
 describe('distrokit initrd', () => {
   it('build --from writes a gzip initrd GNU cpio lists, reproducibly, and reports its sha256', async () => {
     const out = join(work, 'a.img');
     const first = await capture(['build', '--from', join(work, 'root'), '--out', out, '--json']);
-    expect(first.code).toBe(0);
+    expect(first.status).toBe(0);
     const report = JSON.parse(first.stdout);
     expect(report.sha256).toBe(sha(readFileSync(out)));
     const listing = execFileSync('sh', ['-c', `gzip -dc '${out}' | cpio -it --quiet`]).toString();
@@ -45,14 +33,14 @@ describe('distrokit initrd', () => {
   it('build --spec with --compress none and --source-date-epoch', async () => {
     writeFileSync(join(work, 'spec'), 'dir /etc 755 0 0\nslink /etc/mtab /proc/mounts 777 0 0\n');
     const out = join(work, 'spec.cpio');
-    expect((await capture(['build', '--spec', join(work, 'spec'), '--out', out, '--compress', 'none', '--source-date-epoch', '86400'])).code).toBe(0);
+    expect((await capture(['build', '--spec', join(work, 'spec'), '--out', out, '--compress', 'none', '--source-date-epoch', '86400'])).status).toBe(0);
     const listing = execFileSync('cpio', ['-itv', '--quiet'], { input: readFileSync(out), env: { ...process.env, TZ: 'UTC', LC_ALL: 'C' } }).toString();
     expect(listing).toMatch(/Jan  2  1970 etc\/mtab -> \/proc\/mounts/);
   });
 
   it('build --compress xz --level 1 writes a CRC32-checked xz that xz -dc | cpio reads', async () => {
     const out = join(work, 'x.img');
-    expect((await capture(['build', '--from', join(work, 'root'), '--out', out, '--compress', 'xz', '--level', '1'])).code).toBe(0);
+    expect((await capture(['build', '--from', join(work, 'root'), '--out', out, '--compress', 'xz', '--level', '1'])).status).toBe(0);
     expect(execFileSync('xz', ['--robot', '-lv', out]).toString()).toMatch(/^file\t.*\tCRC32\t/m);
     const listing = execFileSync('sh', ['-c', `xz -dc '${out}' | cpio -it --quiet`]).toString();
     expect(listing).toBe('bin\nbin/hello\n');
@@ -70,7 +58,7 @@ describe('distrokit initrd', () => {
 
   it('modules --json gives the closure; --out writes the modules and insmod-list', async () => {
     const out = join(work, 'mods');
-    const { code, stdout } = await capture(['modules', '--kernel', initrdCache.cloudRoot, '--modules', 'virtio_blk,ext4', '--out', out, '--json']);
+    const { status: code, stdout } = await capture(['modules', '--kernel', initrdCache.cloudRoot, '--modules', 'virtio_blk,ext4', '--out', out, '--json']);
     expect(code).toBe(0);
     const closure = JSON.parse(stdout);
     expect(closure.modules.map((m: { name: string }) => m.name)).toEqual(['virtio_ring', 'virtio', 'virtio_blk']);
@@ -82,7 +70,7 @@ describe('distrokit initrd', () => {
     const args = ['--modules', 'virtio_pci,virtio_blk,virtio_net,ext4', '--json'];
     const fromDir = await capture(['modules', '--kernel', initrdCache.cloudRoot, '--out', join(work, 'mods-dir'), ...args]);
     const fromDeb = await capture(['modules', '--kernel', `${initrdCache.dir}/cloud.deb`, '--out', join(work, 'mods-deb'), ...args]);
-    expect(fromDeb.code).toBe(0);
+    expect(fromDeb.status).toBe(0);
     expect(JSON.parse(fromDeb.stdout)).toEqual(JSON.parse(fromDir.stdout));
     const list = readFileSync(join(work, 'mods-deb', 'insmod-list'), 'utf8').trim().split('\n');
     expect(list.length).toBeGreaterThan(5);

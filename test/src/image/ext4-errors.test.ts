@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../../src/cli/ext4.js';
 import { writeExt4 } from '../../../src/image/write.js';
 import type { DirNode } from '../../../src/tree/types.js';
+import { distrokitInProcess } from '../../helpers/cli.js';
 import { expectE2fsckClean, sh, tempDir } from './oracle.js';
 import { dir, file, manyFiles } from './trees.js';
 
@@ -163,17 +164,11 @@ describe('CLI', () => {
     mkdirSync(join(src, 'sub'), { recursive: true });
     writeFileSync(join(src, 'sub', 'hello'), 'hello\n');
     const img = join(t.dir, 'cli.img');
-    const lines: string[] = [];
-    const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((s: string) => (lines.push(String(s)), true)) as typeof process.stdout.write;
-    let code: number;
-    try {
-      code = await run(['build', '--out', img, '--from', src, '--json', '--label', 'root', '--owner', '0:0', '--source-date-epoch', '1000', '--extra-inodes', '10']);
-    } finally {
-      process.stdout.write = write;
-    }
+    const { status: code, stdout } = await distrokitInProcess(() =>
+      run(['build', '--out', img, '--from', src, '--json', '--label', 'root', '--owner', '0:0', '--source-date-epoch', '1000', '--extra-inodes', '10']),
+    );
     expect(code).toBe(0);
-    const summary = JSON.parse(lines.join(''));
+    const summary = JSON.parse(stdout);
     expect(summary).toMatchObject({ out: img, groups: 1 });
     expect(summary.freeInodes).toBeGreaterThanOrEqual(10);
     expectE2fsckClean(img);

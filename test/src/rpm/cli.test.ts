@@ -3,32 +3,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
 import { resolveClosureCompat } from '../../../src/rpm/compat.js';
 import { loadPool } from '../../../src/rpm/repository.js';
+import { distrokitInProcess } from '../../helpers/cli.js';
 import { buildTestRepo, type TestRepo } from '../../helpers/rpm-test-repo.js';
 
-/** Runs the CLI in-process and captures stdout/stderr. */
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(args);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const cli = (args: string[]) => distrokitInProcess(() => main(args));
 
 interface PlCase {
   requests: string[];
@@ -59,7 +41,7 @@ describe('distrokit rpm', () => {
   });
 
   it('closure --format nix: quoted URLs, the repository checksum type, a store name for ~ and ^', async () => {
-    const { code, stdout } = await cli(['rpm', 'closure', '--repo', repo.gz, '--format', 'nix', 'tilde-user']);
+    const { status: code, stdout } = await cli(['rpm', 'closure', '--repo', repo.gz, '--format', 'nix', 'tilde-user']);
     expect(code).toBe(0);
     expect(stdout).toContain('{fetchurl}:');
     expect(stdout).toMatch(new RegExp(`url = "${repo.gz}/Packages/tl-lib-2\\.0-1\\.noarch\\.rpm";`));
@@ -77,14 +59,14 @@ describe('distrokit rpm', () => {
       mkdirSync(join(dir, 'Packages'), { recursive: true });
       for (const f of readdirSync(repo.rpms)) execFileSync('ln', ['-f', join(repo.rpms, f), join(dir, 'Packages', f)]);
       execFileSync('createrepo_c', ['--quiet', '--no-database', '-s', flag, dir]);
-      const { code, stdout } = await cli(['rpm', 'closure', '--repo', dir, '--format', 'nix', 'mv-user']);
+      const { status: code, stdout } = await cli(['rpm', 'closure', '--repo', dir, '--format', 'nix', 'mv-user']);
       expect(code).toBe(0);
       expect(stdout).toMatch(new RegExp(`${nixHash} = "[0-9a-f]{${length}}";`));
     });
   }
 
   it('closure --format json: every field, groups, and the file-dependency hint without --filelists', async () => {
-    const { code, stdout } = await cli(['rpm', 'closure', '--repo', repo.zst, '--json', 'pre-user', 'filedep-user']);
+    const { status: code, stdout } = await cli(['rpm', 'closure', '--repo', repo.zst, '--json', 'pre-user', 'filedep-user']);
     expect(code).toBe(0);
     const doc = JSON.parse(stdout);
     expect(doc.groups).toEqual([['filedep-user-1.0-1.noarch'], ['pre-dep-1.0-1.noarch'], ['pre-user-1.0-1.noarch']]);
@@ -125,15 +107,15 @@ describe('distrokit rpm', () => {
 
   it('errors: unsatisfiable and unknown packages exit 1 with a typed error; bad usage exits 2', async () => {
     const broken = await cli(['rpm', 'closure', '--repo', repo.gz, '--json', 'broken-top']);
-    expect(broken.code).toBe(1);
+    expect(broken.status).toBe(1);
     expect(JSON.parse(broken.stdout).error).toMatchObject({ code: 'RPM_UNSATISFIABLE', chain: ['broken-mid-1.0-1.noarch', 'broken-top-1.0-1.noarch'] });
     const unknown = await cli(['rpm', 'closure', '--repo', repo.gz, 'no-such-package']);
-    expect(unknown.code).toBe(1);
+    expect(unknown.status).toBe(1);
     expect(unknown.stderr).toContain('RPM_UNKNOWN_PACKAGE');
-    expect((await cli(['rpm', 'closure', 'x'])).code).toBe(2);
-    expect((await cli(['rpm', 'closure', '--repo', repo.gz, '--format', 'yaml', 'x'])).code).toBe(2);
+    expect((await cli(['rpm', 'closure', 'x'])).status).toBe(2);
+    expect((await cli(['rpm', 'closure', '--repo', repo.gz, '--format', 'yaml', 'x'])).status).toBe(2);
     const missing = await cli(['rpm', 'closure', '--repo', join(scratch, 'nope'), 'x']);
-    expect(missing.code).toBe(1);
+    expect(missing.status).toBe(1);
     expect(missing.stderr).toContain('REPO_NOT_FOUND');
   });
 
@@ -150,7 +132,7 @@ describe('distrokit rpm', () => {
     const lua = pairs.map(([a, b]) => `print(rpm.vercmp("${a}", "${b}") .. " ")`).join(' ');
     const expected = execFileSync('rpm', ['--eval', `%{lua: ${lua}}`]).toString().trim().split(/\s+/);
     for (const [i, [a, b]] of pairs.entries()) {
-      const { code, stdout } = await cli(['rpm', 'compare-versions', a!, b!]);
+      const { status: code, stdout } = await cli(['rpm', 'compare-versions', a!, b!]);
       expect(code).toBe(0);
       expect(stdout.trim()).toBe(expected[i]);
     }

@@ -13,6 +13,7 @@ import { run as runTree } from '../../../src/cli/tree.js';
 import { Tree } from '../../../src/tree/tree.js';
 import type { FileNode, NodeMeta, TreeNode } from '../../../src/tree/types.js';
 import { debsCache, rpmsCache } from '../../helpers/cache.js';
+import { distrokitInProcess } from '../../helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'distrokit-tree-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -104,15 +105,9 @@ describe('tree merge over real .debs', () => {
     expect(debs.length).toBeGreaterThanOrEqual(10);
     const ours = join(work, 'ours');
     const theirs = join(work, 'theirs');
-    const saved = process.stdout.write.bind(process.stdout);
-    let printed = '';
-    process.stdout.write = ((chunk: string) => ((printed += chunk), true)) as typeof process.stdout.write;
-    try {
-      expect(await runTree(['merge', '--out', ours, '--json', ...debs])).toBe(0);
-    } finally {
-      process.stdout.write = saved;
-    }
-    const report = JSON.parse(printed);
+    const merged = await distrokitInProcess(() => runTree(['merge', '--out', ours, '--json', ...debs]));
+    expect(merged.status).toBe(0);
+    const report = JSON.parse(merged.stdout);
     expect(report.packages.map((p: { owner: string }) => p.owner).sort()).toEqual(names.filter((n) => debs.some((d) => d.includes(`/${n}_`))).sort());
     execSync(`mkdir -p ${theirs} && for d in ${debs.join(' ')}; do dpkg-deb -x "$d" ${theirs}; done`);
     // Directory mtimes are left out: when a later package writes into a directory it does not
@@ -125,25 +120,13 @@ describe('tree merge over real .debs', () => {
     execFileSync('diff', ['-r', '--no-dereference', ours, theirs]);
     // Decoding on worker threads (the default above) and on the main thread give the same tree.
     const sequential = join(work, 'sequential');
-    const saved2 = process.stdout.write.bind(process.stdout);
-    process.stdout.write = (() => true) as typeof process.stdout.write;
-    try {
-      expect(await runTree(['merge', '--out', sequential, '--jobs', '1', ...debs])).toBe(0);
-    } finally {
-      process.stdout.write = saved2;
-    }
+    expect((await distrokitInProcess(() => runTree(['merge', '--out', sequential, '--jobs', '1', ...debs]))).status).toBe(0);
     expect(inventory(sequential)).toBe(inventory(ours));
   });
 
   it('--merged-usr puts /bin/bash into /usr/bin and keeps /bin a symlink', async () => {
     const out = join(work, 'merged');
-    const saved = process.stdout.write.bind(process.stdout);
-    process.stdout.write = (() => true) as typeof process.stdout.write;
-    try {
-      expect(await runTree(['merge', '--out', out, '--merged-usr', ...debs.filter((d) => /\/(bash|grep)_/.test(d))])).toBe(0);
-    } finally {
-      process.stdout.write = saved;
-    }
+    expect((await distrokitInProcess(() => runTree(['merge', '--out', out, '--merged-usr', ...debs.filter((d) => /\/(bash|grep)_/.test(d))]))).status).toBe(0);
     expect(execFileSync('readlink', [join(out, 'bin')], { encoding: 'utf8' }).trim()).toBe('usr/bin');
     execFileSync('test', ['-f', join(out, 'usr/bin/bash')]);
     execFileSync('test', ['-f', join(out, 'usr/bin/grep')]);
@@ -159,13 +142,7 @@ describe('tree merge over RPMs with --merged-usr', () => {
     expect(rpms.length).toBe(3);
     const ours = join(work, 'rpm-ours');
     const theirs = join(work, 'rpm-theirs');
-    const saved = process.stdout.write.bind(process.stdout);
-    process.stdout.write = (() => true) as typeof process.stdout.write;
-    try {
-      expect(await runTree(['merge', '--out', ours, '--merged-usr', ...rpms])).toBe(0);
-    } finally {
-      process.stdout.write = saved;
-    }
+    expect((await distrokitInProcess(() => runTree(['merge', '--out', ours, '--merged-usr', ...rpms]))).status).toBe(0);
     execSync(
       `mkdir -p ${theirs}/usr/bin ${theirs}/usr/sbin ${theirs}/usr/lib ${theirs}/usr/lib64 && cd ${theirs} && ` +
         `for d in bin sbin lib lib64; do ln -s usr/$d $d; done && ` +
