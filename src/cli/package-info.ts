@@ -2,24 +2,12 @@
  * `distrokit deb info FILE` and `distrokit rpm info FILE` (wired into the
  * deb and rpm groups): a package's metadata without unpacking its payload.
  */
-import { parseArgs } from 'node:util';
 import { readDeb, type DebArchive } from '../../formats/deb/reader.js';
 import { readRpm } from '../../formats/rpm/reader.js';
 import type { RpmInfo } from '../../formats/rpm/info.js';
 import { fileSource } from '../tree/archive.js';
-import { EXIT_OK, parseUsage, UsageError, writeStdout } from './common.js';
-
-const DEB_HELP = `distrokit deb info — the control fields of a .deb
-
-Usage: distrokit deb info FILE [--json]
-
-Prints the fields of the control file as 'dpkg-deb -f FILE' does. With --json:
-{fields: {Name: value…}, conffiles, md5sums count, controlFiles (maintainer
-scripts and other control members), dataMember, dataCompression}.
-
-Example:
-  distrokit deb info bash_5.2.15-2+b7_amd64.deb
-`;
+import { EXIT_OK, writeStdout } from './common.js';
+import { command } from './dispatch.js';
 
 /** The text 'dpkg-deb -f' prints: every control field as 'Name: value', continuation lines kept. */
 export function debInfoText(deb: DebArchive): string {
@@ -39,32 +27,23 @@ export function debInfoJson(deb: DebArchive): Record<string, unknown> {
   };
 }
 
-export async function runDebInfo(args: string[]): Promise<number> {
-  const { values, positionals } = parseUsage(() =>
-    parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }),
-  );
-  if (values.help) return (process.stdout.write(DEB_HELP), EXIT_OK);
-  if (positionals.length !== 1) throw new UsageError('deb info takes one FILE');
-  const file = positionals[0]!;
-  const deb = await readDeb(fileSource(file), { file });
-  await writeStdout(values.json ? `${JSON.stringify(debInfoJson(deb), null, 2)}\n` : debInfoText(deb));
-  return EXIT_OK;
-}
-
-const RPM_HELP = `distrokit rpm info — the header of an .rpm
-
-Usage: distrokit rpm info FILE [--json]
-
-Prints name, epoch, version, release, arch, summary, license, build time,
-size, payload format and compressor, then Requires/Provides/Conflicts/Obsoletes
-with their flags and versions. With --json: the whole parsed header
-({name, epoch, version, release, arch, requires: [{name, flags, version}],
-files: [{path, size, mode, mtime, digest, linkTarget, flags, user, group}],
-scriptlets, …}).
-
-Example:
-  distrokit rpm info hello-2.12-1.x86_64.rpm
-`;
+export const debInfoCommand = command({
+  name: 'info',
+  summary: 'the control fields of a .deb (like dpkg-deb -f)',
+  usage: 'FILE [--json]',
+  description: `Prints the fields of the control file as 'dpkg-deb -f FILE' does. With --json:
+{fields: {Name: value…}, conffiles, md5sums count, controlFiles (maintainer
+scripts and other control members), dataMember, dataCompression}.`,
+  options: {},
+  positionals: { min: 1, max: 1 },
+  examples: ['distrokit deb info bash_5.2.15-2+b7_amd64.deb'],
+  async run({ positionals, format }) {
+    const file = positionals[0]!;
+    const deb = await readDeb(fileSource(file), { file });
+    await writeStdout(format === 'json' ? `${JSON.stringify(debInfoJson(deb), null, 2)}\n` : debInfoText(deb));
+    return EXIT_OK;
+  },
+});
 
 /** The same text as rpm -qp --qf RPM_INFO_QUERYFORMAT (the tests hold the two equal). */
 export const RPM_INFO_QUERYFORMAT =
@@ -92,14 +71,23 @@ export function rpmInfoText(info: RpmInfo): string {
   return `${lines.join('\n')}\n`;
 }
 
-export async function runRpmInfo(args: string[]): Promise<number> {
-  const { values, positionals } = parseUsage(() =>
-    parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }),
-  );
-  if (values.help) return (process.stdout.write(RPM_HELP), EXIT_OK);
-  if (positionals.length !== 1) throw new UsageError('rpm info takes one FILE');
-  const file = positionals[0]!;
-  const rpm = await readRpm(fileSource(file), { file });
-  await writeStdout(values.json ? `${JSON.stringify({ ...rpm.info, payloadCompression: rpm.payloadCompression }, null, 2)}\n` : rpmInfoText(rpm.info));
-  return EXIT_OK;
-}
+export const rpmInfoCommand = command({
+  name: 'info',
+  summary: 'the header of an .rpm (like rpm -qp --qf)',
+  usage: 'FILE [--json]',
+  description: `Prints name, epoch, version, release, arch, summary, license, build time,
+size, payload format and compressor, then Requires/Provides/Conflicts/Obsoletes
+with their flags and versions. With --json: the whole parsed header
+({name, epoch, version, release, arch, requires: [{name, flags, version}],
+files: [{path, size, mode, mtime, digest, linkTarget, flags, user, group}],
+scriptlets, …}).`,
+  options: {},
+  positionals: { min: 1, max: 1 },
+  examples: ['distrokit rpm info hello-2.12-1.x86_64.rpm'],
+  async run({ positionals, format }) {
+    const file = positionals[0]!;
+    const rpm = await readRpm(fileSource(file), { file });
+    await writeStdout(format === 'json' ? `${JSON.stringify({ ...rpm.info, payloadCompression: rpm.payloadCompression }, null, 2)}\n` : rpmInfoText(rpm.info));
+    return EXIT_OK;
+  },
+});

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { run as runArchive } from '../../../src/cli/archive.js';
 import { UsageError } from '../../../src/cli/common.js';
 import { main } from '../../../src/cli/main.js';
-import { RPM_INFO_QUERYFORMAT, runDebInfo, runRpmInfo } from '../../../src/cli/package-info.js';
+import { RPM_INFO_QUERYFORMAT } from '../../../src/cli/package-info.js';
 import { debsCache, rpmsCache } from '../../helpers/cache.js';
 
 const work = mkdtempSync(join(tmpdir(), 'distrokit-cli-'));
@@ -89,9 +89,9 @@ describe('distrokit archive / deb info / rpm info', () => {
   });
 
   it('deb info equals dpkg-deb -f; rpm info equals rpm -qp --qf', async () => {
-    expect((await captured(() => runDebInfo([deb('bash')]))).out).toBe(execFileSync('dpkg-deb', ['-f', deb('bash')], { encoding: 'utf8' }));
-    expect((await captured(() => runRpmInfo([rpm]))).out).toBe(execFileSync('rpm', ['-qp', '--qf', RPM_INFO_QUERYFORMAT, rpm], { encoding: 'utf8' }));
-    const json = JSON.parse((await captured(() => runDebInfo(['--json', deb('bash')]))).out);
+    expect((await captured(() => main(['deb', 'info', deb('bash')]))).out).toBe(execFileSync('dpkg-deb', ['-f', deb('bash')], { encoding: 'utf8' }));
+    expect((await captured(() => main(['rpm', 'info', rpm]))).out).toBe(execFileSync('rpm', ['-qp', '--qf', RPM_INFO_QUERYFORMAT, rpm], { encoding: 'utf8' }));
+    const json = JSON.parse((await captured(() => main(['deb', 'info', '--json', deb('bash')]))).out);
     expect(json.fields.Package).toBe('bash');
     expect(json.controlFiles).toContain('postinst');
   });
