@@ -38,7 +38,7 @@ problems go to stderr too, and the exit status is 1.`,
     quiet: { help: 'no progress, summary or warnings on stderr' },
   },
   output: CLOSURE_OUTPUT,
-  positionals: { min: 0 },
+  positionals: { min: 0, value: word('PKG') },
   examples: [
     'distrokit deb closure --index /var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4 bash',
     'distrokit deb closure --index main/Packages.xz --index security/Packages.xz \\\n      --url-prefix http://deb.debian.org/debian --url-prefix http://deb.debian.org/debian-security \\\n      --format nix perl make g++ > debs.nix',

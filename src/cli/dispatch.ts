@@ -82,7 +82,7 @@ async function runCommand(group: GroupSpec, cmd: CommandSpec, args: string[]): P
   const hint = group.direct ? `distrokit ${group.name} --help` : `distrokit ${group.name} ${cmd.name} --help`;
   let parsed: ParsedArgs<OptionSpecs>;
   try {
-    parsed = parseCommandLine(cmd, args);
+    parsed = parseCommandLine(group.direct ? group.name : `${group.name} ${cmd.name}`, cmd, args);
     if (parsed.help) return print(commandHelp(group.name, cmd, group.direct));
   } catch (err) {
     return reportError(err, requestedFormat(args, cmd.options, output) === 'json', hint);
@@ -102,30 +102,30 @@ export async function invoke(groupName: string, commands: CommandSpec[], argv: s
   const [name, ...args] = argv;
   const cmd = commands.find((c) => c.name === name);
   if (!cmd) throw new UsageError(unknownMessage('command', name ?? '', commands.map((c) => c.name)));
-  const parsed = parseCommandLine(cmd, args);
+  const parsed = parseCommandLine(`${groupName} ${cmd.name}`, cmd, args);
   if (parsed.help) return print(commandHelp(groupName, cmd));
   return cmd.run(parsed);
 }
 
 /** Options, format and positional count of one command line. */
-function parseCommandLine(cmd: CommandSpec, args: string[]): ParsedArgs<OptionSpecs> {
+function parseCommandLine(what: string, cmd: CommandSpec, args: string[]): ParsedArgs<OptionSpecs> {
   const parsed = parseOptions(args, cmd.options, cmd.output ?? TEXT_OR_JSON);
   if (parsed.help) return parsed;
   const n = parsed.positionals.length;
   const { min, max } = cmd.positionals;
-  if (n < min || (max !== undefined && n > max)) throw new UsageError(positionalMessage(cmd, n));
+  if (n < min || (max !== undefined && n > max)) throw new UsageError(positionalMessage(what, cmd, n));
   const kind = cmd.positionals.value;
   if (kind) for (const p of parsed.positionals) kind.parse(p, kind.placeholder);
   return parsed;
 }
 
-function positionalMessage(cmd: CommandSpec, n: number): string {
-  const { min, max } = cmd.positionals;
-  const what = cmd.name;
+function positionalMessage(what: string, cmd: CommandSpec, n: number): string {
+  const { min, max, value } = cmd.positionals;
+  const noun = (k: number) => (value ? `${k} ${value.placeholder}` : `${k} argument${k === 1 ? '' : 's'}`);
   if (max === 0) return `${what} takes no arguments`;
-  if (min === max) return `${what} takes ${min} argument${min === 1 ? '' : 's'}, not ${n}`;
-  if (n < min) return `${what} needs at least ${min} argument${min === 1 ? '' : 's'}`;
-  return `${what} takes at most ${max} arguments, not ${n}`;
+  if (min === max) return `${what} takes ${noun(min)}, not ${n}`;
+  if (n < min) return `${what} needs at least ${noun(min)}`;
+  return `${what} takes at most ${noun(max!)}, not ${n}`;
 }
 
 /** `distrokit help GROUP [COMMAND]` and `distrokit GROUP help COMMAND`. */

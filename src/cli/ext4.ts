@@ -55,7 +55,7 @@ const build = command({
   usage: '--out IMG (--from DIR | --from-tar FILE | --from-deb FILE… | --from-rpm FILE…) [options]',
   options: BUILD_OPTIONS,
   // `--from-deb A.deb B.deb …`: the files after the first one come as positionals.
-  positionals: { min: 0 },
+  positionals: { min: 0, value: file },
   examples: [
     'distrokit ext4 build --out root.img --from ./rootfs --owner 0:0 --source-date-epoch 1700000000',
     'distrokit ext4 build --out root.img --from ./rootfs --size 2G --label nixos',

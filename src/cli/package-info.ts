@@ -8,6 +8,7 @@ import type { RpmInfo } from '../../formats/rpm/info.js';
 import { fileSource } from '../tree/archive.js';
 import { EXIT_OK, writeStdout } from './common.js';
 import { command } from './dispatch.js';
+import { file } from './options.js';
 
 /** The text 'dpkg-deb -f' prints: every control field as 'Name: value', continuation lines kept. */
 export function debInfoText(deb: DebArchive): string {
@@ -35,7 +36,7 @@ export const debInfoCommand = command({
 {fields: {Name: value…}, conffiles, md5sums count, controlFiles (maintainer
 scripts and other control members), dataMember, dataCompression}.`,
   options: {},
-  positionals: { min: 1, max: 1 },
+  positionals: { min: 1, max: 1, value: file },
   examples: ['distrokit deb info bash_5.2.15-2+b7_amd64.deb'],
   async run({ positionals, format }) {
     const file = positionals[0]!;
@@ -82,7 +83,7 @@ with their flags and versions. With --json: the whole parsed header
 files: [{path, size, mode, mtime, digest, linkTarget, flags, user, group}],
 scriptlets, …}).`,
   options: {},
-  positionals: { min: 1, max: 1 },
+  positionals: { min: 1, max: 1, value: file },
   examples: ['distrokit rpm info hello-2.12-1.x86_64.rpm'],
   async run({ positionals, format }) {
     const file = positionals[0]!;

@@ -36,7 +36,7 @@ and the exit status is 1.`,
     quiet: { help: 'no summary or warnings on stderr' },
   },
   output: CLOSURE_OUTPUT,
-  positionals: { min: 1 },
+  positionals: { min: 1, value: word('PKG') },
   examples: [
     'distrokit rpm closure --repo ./repo --format nix bash coreutils > closure.nix',
     'distrokit rpm closure --repo https://mirror/fedora/43/Everything/x86_64/os --filelists --why glibc dnf',
