@@ -11,7 +11,6 @@ import { CLOSURE_OUTPUT, printClosure, printWhy } from './closure-output.js';
 import { EXIT_FAIL, EXIT_OK, Progress, UsageError } from './common.js';
 import { command } from './dispatch.js';
 import { debArch, file, oneOf, url, word } from './options.js';
-import { debInfoCommand } from './package-info.js';
 
 const DEFAULT_URL_PREFIX = 'http://deb.debian.org/debian';
 
@@ -34,7 +33,7 @@ problems go to stderr too, and the exit status is 1.`,
     weak: { aliasOf: 'recommends' },
     essential: { help: 'add the Essential: yes and Priority: required base' },
     compat: { value: oneOf(['deb-closure']), help: "reproduce nixpkgs' deb-closure.pl choices (deterministically)" },
-    why: { value: word('PKG'), help: 'print the chain of dependencies that pulls PKG in' },
+    why: { value: word('PKG'), help: 'print the chain of dependencies that pulls PKG in\n(JSON, or one line per step with --format list)' },
     quiet: { help: 'no progress, summary or warnings on stderr' },
   },
   output: CLOSURE_OUTPUT,
@@ -132,4 +131,17 @@ Exit status 0 if the relation holds, 1 if not, 2 on bad syntax (as dpkg).`,
   },
 });
 
-export const commands = [closure, compareVersions, debInfoCommand];
+const info = command({
+  name: 'info',
+  summary: 'the control fields of a .deb (like dpkg-deb -f)',
+  usage: 'FILE [--json]',
+  description: `Prints the fields of the control file as 'dpkg-deb -f FILE' does. With --json:
+{fields: {Name: value…}, conffiles, md5sums count, controlFiles (maintainer
+scripts and other control members), dataMember, dataCompression}.`,
+  options: {},
+  positionals: { min: 1, max: 1, value: file },
+  examples: ['distrokit deb info bash_5.2.15-2+b7_amd64.deb'],
+  run: async ({ positionals, format }) => (await import('./package-info.js')).runDebInfo(positionals[0]!, format === 'json'),
+});
+
+export const commands = [closure, compareVersions, info];

@@ -6,8 +6,7 @@ import { compareEVR } from '../rpm/vercmp.js';
 import { CLOSURE_OUTPUT, printClosure, printWhy } from './closure-output.js';
 import { EXIT_OK, UsageError, writeStdout } from './common.js';
 import { command } from './dispatch.js';
-import { integer, location, oneOf, rpmArchList, word } from './options.js';
-import { rpmInfoCommand } from './package-info.js';
+import { file, integer, location, oneOf, rpmArchList, word } from './options.js';
 
 const closure = command({
   name: 'closure',
@@ -32,7 +31,7 @@ and the exit status is 1.`,
     weak: { aliasOf: 'recommends' },
     grouped: { help: 'nix: a list of lists, one per install group' },
     compat: { value: oneOf(['rpm-closure']), help: "reproduce nixpkgs' rpm-closure.pl choices (its quirks included)" },
-    why: { value: word('PKG'), help: 'print the chain of requirements that pulls PKG (a name or NEVRA) in' },
+    why: { value: word('PKG'), help: 'print the chain of requirements that pulls PKG (a name or NEVRA) in\n(JSON, or one line per step with --format list)' },
     quiet: { help: 'no summary or warnings on stderr' },
   },
   output: CLOSURE_OUTPUT,
@@ -83,4 +82,20 @@ const compareVersions = command({
   },
 });
 
-export const commands = [closure, compareVersions, rpmInfoCommand];
+const info = command({
+  name: 'info',
+  summary: 'the header of an .rpm (like rpm -qp --qf)',
+  usage: 'FILE [--json]',
+  description: `Prints name, epoch, version, release, arch, summary, license, build time,
+size, payload format and compressor, then Requires/Provides/Conflicts/Obsoletes
+with their flags and versions. With --json: the whole parsed header
+({name, epoch, version, release, arch, requires: [{name, flags, version}],
+files: [{path, size, mode, mtime, digest, linkTarget, flags, user, group}],
+scriptlets, …}).`,
+  options: {},
+  positionals: { min: 1, max: 1, value: file },
+  examples: ['distrokit rpm info hello-2.12-1.x86_64.rpm'],
+  run: async ({ positionals, format }) => (await import('./package-info.js')).runRpmInfo(positionals[0]!, format === 'json'),
+});
+
+export const commands = [closure, compareVersions, info];
