@@ -86,6 +86,11 @@ describe('unknown names and usage errors', () => {
       expect(r.status, argv.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/^distrokit: USAGE: /);
     }
+    // --json and --format nix contradict each other: no format is chosen, the error is plain text.
+    const both = distrokit(['deb', 'closure', '--json', '--format', 'nix', '--index', debianCache.updates, 'bash']);
+    expect(both.status).toBe(2);
+    expect(both.stdout).toBe('');
+    expect(both.stderr).toContain('distrokit: USAGE: --json and --format nix exclude each other');
   });
 });
 
@@ -103,12 +108,14 @@ describe('JSON errors follow the parsed output format', () => {
       expect(r.status).toBe(1);
       expect(r.stdout).toBe('');
     }
-    const text = distrokit(['archive', 'list', '/nonexistent.tar']);
+    const bad = 'fixtures/tar/hostile/TAR_BAD_CHECKSUM.tar';
+    const text = distrokit(['archive', 'list', bad]);
     expect(text.status).toBe(1);
     expect(text.stdout).toBe('');
-    const json = distrokit(['archive', 'list', '--json', '/nonexistent.tar']);
+    expect(text.stderr).toMatch(/^distrokit: TAR_BAD_CHECKSUM: /);
+    const json = distrokit(['archive', 'list', '--json', bad]);
     expect(json.status).toBe(1);
-    expect(JSON.parse(json.stdout).error.file).toBe('/nonexistent.tar');
+    expect(JSON.parse(json.stdout.slice(json.stdout.lastIndexOf('{"error"')))).toEqual({ error: expect.objectContaining({ code: 'TAR_BAD_CHECKSUM' }) });
   });
 
   it('usage errors under JSON output are {"error":{"code":"USAGE"}} with exit 2, also when the parse itself failed', () => {
@@ -117,7 +124,6 @@ describe('JSON errors follow the parsed output format', () => {
       ['rpm', 'closure', '--format', 'json', '--no-such-option', 'bash'],
       ['deb', 'closure', '--index', debianCache.updates, '--arch', 'a b', 'bash'],
       ['ext4', 'build', '--json', '--out', 'x.img'],
-      ['deb', 'closure', '--json', '--format', 'nix', '--index', debianCache.updates, 'bash'],
     ];
     for (const argv of cases) {
       const r = distrokit(argv);
@@ -125,5 +131,10 @@ describe('JSON errors follow the parsed output format', () => {
       expect(JSON.parse(r.stdout)).toEqual({ error: { code: 'USAGE', message: expect.any(String) } });
       expect(r.stderr).toMatch(/^distrokit: USAGE: /);
     }
+    // --json and --format nix contradict each other: no format is chosen, the error is plain text.
+    const both = distrokit(['deb', 'closure', '--json', '--format', 'nix', '--index', debianCache.updates, 'bash']);
+    expect(both.status).toBe(2);
+    expect(both.stdout).toBe('');
+    expect(both.stderr).toContain('distrokit: USAGE: --json and --format nix exclude each other');
   });
 });
