@@ -135,7 +135,6 @@ function quoted(text: string): string {
 /** A value given as text: non-empty, without control characters. */
 function checkText(text: string, option: string, what: string): void {
   if (text === '') throw new UsageError(`${option} needs ${what}, not an empty string`);
-  // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(text)) throw new UsageError(`${option} ${quoted(text)} contains a control character`);
 }
 
