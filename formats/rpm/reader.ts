@@ -22,7 +22,8 @@ export interface RpmLead {
   signatureType: number;
 }
 
-export interface RpmPackage {
+/** A whole .rpm file as read: lead, headers and payload (not a repository's package entry). */
+export interface RpmArchive {
   lead: RpmLead;
   signature: RpmHeader;
   header: RpmHeader;
@@ -76,7 +77,7 @@ async function payloadStream(source: AsyncIterable<Uint8Array>, compression: Com
   return verifyBlocks(decompress(stream, { file, compression, maxOutput }), blocks, file);
 }
 
-export async function readRpm(source: ByteSource, options: RpmReaderOptions = {}): Promise<RpmPackage> {
+export async function readRpm(source: ByteSource, options: RpmReaderOptions = {}): Promise<RpmArchive> {
   const file = options.file;
   const cursor = new ByteCursor(source, { file, truncatedCode: 'RPM_TRUNCATED' });
   const lead = parseLead(await cursor.readExact(LEAD_SIZE), file);

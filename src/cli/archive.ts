@@ -1,49 +1,54 @@
 /** `distrokit archive`: list and extract .deb, .rpm, tar, cpio and ar archives. */
-import { parseArgs } from 'node:util';
 import { openArchive } from '../tree/archive.js';
 import { SpoolStore } from '../tree/content-store.js';
 import { addEntriesToTree } from '../tree/from-entries.js';
 import { listArchive, type ListingRow } from '../tree/listing.js';
 import { writeTreeToDirectory } from '../tree/sink-dir.js';
 import { Tree, type ConflictPolicy } from '../tree/tree.js';
-import { EXIT_OK, EXIT_USAGE, parseUsage, UsageError, writeStdout } from './common.js';
+import { EXIT_OK, writeStdout } from './common.js';
+import { command, invoke } from './dispatch.js';
+import { bytes, file, oneOf, path } from './options.js';
 
-const HELP = `distrokit archive — read package archives
+/** How a path given twice is handled (archive extract, tree merge). */
+export const CONFLICT_POLICY = oneOf(['last-wins', 'error'] as const satisfies readonly ConflictPolicy[]);
 
-Usage:
-  distrokit archive list FILE [--json]
-  distrokit archive extract FILE DIR [--policy last-wins|error] [--max-output BYTES] [--json]
-
-FILE is a .deb, .rpm, tar (plain or gzip/bzip2/xz/zstd/lz4), cpio (newc, crc,
+const list = command({
+  name: 'list',
+  summary: 'list the entries of an archive (the payload of a package)',
+  usage: 'FILE [--json]',
+  description: `FILE is a .deb, .rpm, tar (plain or gzip/bzip2/xz/zstd/lz4), cpio (newc, crc,
 odc) or ar archive, recognised by its content. For packages the payload is
-listed (data.tar of a .deb, the cpio of an .rpm).
+listed (data.tar of a .deb, the cpio of an .rpm). One entry per line (mode,
+owner, size, mtime, path); with --json a document {file, format, compression,
+entries: [{path, type, mode, uid, gid, size, mtime, linkTarget, sha256, …}]}.`,
+  options: {},
+  positionals: { min: 1, max: 1, value: file },
+  examples: ['distrokit archive list bash_5.2.15-2+b7_amd64.deb', 'distrokit archive list --json hello-2.10-1.x86_64.rpm > listing.json'],
+  run: ({ positionals, format }) => runList(positionals[0]!, format === 'json'),
+});
 
-list prints one entry per line (mode, owner, size, mtime, path); with --json a
-document {file, format, compression, entries: [{path, type, mode, uid, gid,
-size, mtime, linkTarget, sha256, …}]}.
+const extract = command({
+  name: 'extract',
+  summary: 'extract an archive into an empty directory',
+  usage: 'FILE DIR [--policy last-wins|error] [--max-output BYTES] [--json]',
+  description: `Builds the tree in memory (contents spooled to a temporary file) and writes it
+into DIR, which must be empty or absent. Paths with '..' are refused, absolute
+paths land under DIR, symlinks are never written through; device nodes, FIFOs,
+sockets and xattrs cannot be created without native code and are reported as
+skipped.`,
+  options: {
+    policy: { value: CONFLICT_POLICY, default: 'last-wins', help: 'a path given twice: the later entry wins (default), or stop' },
+    'max-output': { value: bytes, help: 'refuse to decompress more than BYTES (K/M/G/T suffix ok)' },
+  },
+  positionals: { min: 2, max: 2, value: path },
+  examples: ['distrokit archive extract initrd.cpio.gz /tmp/initrd'],
+  run: ({ values, positionals, format }) => runExtract(positionals[0]!, positionals[1]!, values.policy, values['max-output'], format === 'json'),
+});
 
-extract builds the tree in memory (contents spooled to a temporary file) and
-writes it into DIR, which must be empty or absent. Paths with '..' are refused,
-absolute paths land under DIR, symlinks are never written through; device
-nodes, FIFOs, sockets and xattrs cannot be created without native code and are
-reported as skipped.
+export const commands = [list, extract];
 
-Examples:
-  distrokit archive list bash_5.2.15-2+b7_amd64.deb
-  distrokit archive list --json hello-2.10-1.x86_64.rpm > listing.json
-  distrokit archive extract initrd.cpio.gz /tmp/initrd
-`;
-
-export async function run(args: string[]): Promise<number> {
-  const [command, ...rest] = args;
-  if (!command || command === '--help' || command === '-h') {
-    process.stdout.write(HELP);
-    return command ? EXIT_OK : EXIT_USAGE;
-  }
-  if (command === 'list') return runList(rest);
-  if (command === 'extract') return runExtract(rest);
-  throw new UsageError(`unknown archive command '${command}'`);
-}
+/** In-process entry (tests): errors are thrown, not printed. */
+export const run = (args: string[]): Promise<number> => invoke('archive', commands, args);
 
 function modeString(row: ListingRow): string {
   const typeChar: Record<string, string> = { file: '-', dir: 'd', symlink: 'l', hardlink: 'h', chardev: 'c', blockdev: 'b', fifo: 'p', socket: 's' };
@@ -55,15 +60,9 @@ function modeString(row: ListingRow): string {
   return typeChar[row.type] + bits + (mode & 0o7000 ? ` (${row.mode})` : '');
 }
 
-async function runList(args: string[]): Promise<number> {
-  const { values, positionals } = parseUsage(() =>
-    parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }),
-  );
-  if (values.help) return (process.stdout.write(HELP), EXIT_OK);
-  if (positionals.length !== 1) throw new UsageError('archive list takes one FILE');
-  const file = positionals[0]!;
+async function runList(file: string, json: boolean): Promise<number> {
   const archive = await openArchive(file);
-  if (values.json) {
+  if (json) {
     await writeStdout(`{"file":${JSON.stringify(file)},"format":"${archive.format}","compression":"${archive.compression}","entries":[`);
     let first = true;
     for await (const row of listArchive(archive.entries)) {
@@ -82,20 +81,7 @@ async function runList(args: string[]): Promise<number> {
   return EXIT_OK;
 }
 
-async function runExtract(args: string[]): Promise<number> {
-  const { values, positionals } = parseUsage(() =>
-    parseArgs({
-      args,
-      allowPositionals: true,
-      options: { json: { type: 'boolean' }, policy: { type: 'string' }, 'max-output': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    }),
-  );
-  if (values.help) return (process.stdout.write(HELP), EXIT_OK);
-  if (positionals.length !== 2) throw new UsageError('archive extract takes FILE and DIR');
-  const [file, dir] = positionals as [string, string];
-  const policy = parsePolicy(values.policy);
-  const maxOutput = values['max-output'] === undefined ? undefined : Number(values['max-output']);
-  if (maxOutput !== undefined && !(maxOutput > 0)) throw new UsageError('--max-output takes a positive number of bytes');
+async function runExtract(file: string, dir: string, policy: ConflictPolicy, maxOutput: number | undefined, json: boolean): Promise<number> {
   const tree = new Tree({ policy });
   const store = new SpoolStore();
   try {
@@ -103,7 +89,7 @@ async function runExtract(args: string[]): Promise<number> {
     const entries = await addEntriesToTree(tree, archive.entries, { owner: archive.owner ?? file, store, file });
     await store.flush();
     const result = await writeTreeToDirectory(tree, dir);
-    if (values.json) await writeStdout(`${JSON.stringify({ file, format: archive.format, entries, ...result, conflicts: tree.conflicts })}\n`);
+    if (json) await writeStdout(`${JSON.stringify({ file, format: archive.format, entries, ...result, conflicts: tree.conflicts })}\n`);
     else {
       for (const s of result.skipped) process.stderr.write(`distrokit: skipped ${s.path}: ${s.what}\n`);
       await writeStdout(`${entries} entries: ${result.files} files, ${result.dirs} directories, ${result.symlinks} symlinks, ${result.hardlinks} hard links, ${result.bytes} bytes into ${dir}\n`);
@@ -114,7 +100,3 @@ async function runExtract(args: string[]): Promise<number> {
   return EXIT_OK;
 }
 
-export function parsePolicy(value: string | undefined): ConflictPolicy {
-  if (value === undefined || value === 'last-wins' || value === 'error') return value ?? 'last-wins';
-  throw new UsageError(`--policy takes 'last-wins' or 'error', not '${value}'`);
-}

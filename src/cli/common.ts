@@ -1,40 +1,12 @@
-/** Shared CLI plumbing: argument parsing, error reporting, progress on stderr. */
-import { DistrokitError } from '../../formats/errors.js';
-
-export type CommandRunner = (args: string[]) => Promise<number>;
+/** Shared CLI plumbing: exit codes, the usage error, progress on stderr, stdout with backpressure. */
 
 /** Exit codes: 0 ok, 1 failure, 2 usage. */
 export const EXIT_OK = 0;
 export const EXIT_FAIL = 1;
 export const EXIT_USAGE = 2;
 
+/** A malformed command line (exit 2); printed with the code USAGE. */
 export class UsageError extends Error {}
-
-/** Runs an argument parse (e.g. `() => parseArgs({...})` from node:util) and turns its errors into usage errors (exit 2). */
-export function parseUsage<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}
-
-/** Prints an error on stderr (or as {"error":…} on stdout under --json) and returns the exit code. */
-export function reportError(err: unknown, json: boolean): number {
-  if (err instanceof UsageError) {
-    process.stderr.write(`distrokit: ${err.message}\nTry 'distrokit --help'.\n`);
-    return EXIT_USAGE;
-  }
-  if (err instanceof DistrokitError) {
-    if (json) process.stdout.write(`${JSON.stringify({ error: err.toJSON() })}\n`);
-    process.stderr.write(`distrokit: ${err.code}: ${err.message}\n`);
-    return EXIT_FAIL;
-  }
-  const e = err as Error;
-  if (json) process.stdout.write(`${JSON.stringify({ error: { code: 'INTERNAL', message: e.message } })}\n`);
-  process.stderr.write(`distrokit: internal error: ${e.stack ?? e.message}\n`);
-  return EXIT_FAIL;
-}
 
 /** Progress lines on stderr, only on a TTY and never under --json/--quiet or CI; throttled to ~10 Hz. */
 export class Progress {

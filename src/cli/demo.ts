@@ -15,13 +15,14 @@ import { writeExt4 } from '../image/write.js';
 import { SpoolStore } from '../tree/content-store.js';
 import { layPackages } from '../tree/packages.js';
 import type { ClosureDocument } from '../deb/output.js';
-import { parseArgs } from 'node:util';
 import { DistrokitError } from '../../formats/errors.js';
 import { resolveClosure } from '../deb/closure.js';
 import { installGroups } from '../deb/install-groups.js';
 import { closureDocument } from '../deb/output.js';
 import { DebRepository } from '../deb/repository.js';
-import { EXIT_FAIL, EXIT_OK, parseUsage, Progress, writeStdout } from './common.js';
+import { EXIT_FAIL, EXIT_OK, Progress, writeStdout } from './common.js';
+import { command } from './dispatch.js';
+import { file } from './options.js';
 
 /** nixpkgs' commonDebianPackages with today's names (sysvinit → sysvinit-core, diff → diffutils). */
 export const COMMON_DEBIAN_PACKAGES = [
@@ -47,38 +48,30 @@ export function machineBookwormLists(dir = LISTS): { path: string; urlPrefix: st
   return out;
 }
 
-export async function run(args: string[]): Promise<number> {
-  const { values } = parseUsage(() =>
-    parseArgs({
-      args,
-      options: {
-        json: { type: 'boolean' },
-        'closure-only': { type: 'boolean' },
-        out: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }),
-  );
-  if (values.help) {
-    process.stdout.write(
-      [
-        'Usage: distrokit demo [--out IMG] [--closure-only] [--json]',
-        '',
-        "Resolves the closure of nixpkgs' common Debian package set",
-        `(${COMMON_DEBIAN_PACKAGES.join(' ')})`,
-        "from this machine's bookworm apt lists and prints its install groups; then downloads",
-        'the .debs (sha256-checked, cached in ~/.cache/distrokit/debs/demo), lays them into one',
-        'tree and writes an ext4 image (default ./distrokit-demo.img).',
-        '',
-        'Examples:',
-        '  distrokit demo',
-        '  distrokit demo --closure-only --json | jq .groups',
-        '  distrokit demo --out /tmp/bookworm.img && e2fsck -fn /tmp/bookworm.img',
-        '',
-      ].join('\n'),
-    );
-    return EXIT_OK;
-  }
+const demo = command({
+  name: 'demo',
+  summary: 'resolve, download and write the common Debian set as an ext4 image',
+  usage: '[--out IMG] [--closure-only] [--json]',
+  description: [
+    "Resolves the closure of nixpkgs' common Debian package set",
+    `(${COMMON_DEBIAN_PACKAGES.join(' ')})`,
+    "from this machine's bookworm apt lists and prints its install groups; then downloads",
+    'the .debs (sha256-checked, cached in ~/.cache/distrokit/debs/demo), lays them into one',
+    'tree and writes an ext4 image (default ./distrokit-demo.img). With --json: the closure',
+    "document (as 'deb closure'), and no image.",
+  ].join('\n'),
+  options: {
+    'closure-only': { help: 'stop after the closure' },
+    out: { value: file, default: 'distrokit-demo.img', help: 'the image to write (default ./distrokit-demo.img)' },
+  },
+  positionals: { min: 0, max: 0 },
+  examples: ['distrokit demo', 'distrokit demo --closure-only --json | jq .groups', 'distrokit demo --out /tmp/bookworm.img && e2fsck -fn /tmp/bookworm.img'],
+  run: ({ values, format }) => runDemo(values['closure-only'], values.out, format === 'json'),
+});
+
+export const commands = [demo];
+
+async function runDemo(closureOnly: boolean, out: string, json: boolean): Promise<number> {
   const lists = machineBookwormLists();
   if (lists.length === 0)
     throw new DistrokitError('DEMO_NO_APT_LISTS', `no bookworm Packages lists in ${LISTS}; run 'apt-get update' first`, { file: LISTS });
@@ -88,9 +81,9 @@ export async function run(args: string[]): Promise<number> {
   await repo.addIndexes(lists.map((l) => ({ path: l.path })));
   const closure = resolveClosure(repo, COMMON_DEBIAN_PACKAGES);
   const groups = installGroups(closure);
-  const doc = closureDocument(COMMON_DEBIAN_PACKAGES, groups, (p) => lists[p.origin.index]?.urlPrefix);
+  const doc = closureDocument(COMMON_DEBIAN_PACKAGES, groups, (p) => lists[p.origin.index]?.urlPrefix, { repoOf: (p) => lists[p.origin.index]?.path, problems: closure.problems });
   const ms = performance.now() - started;
-  if (values.json) {
+  if (json) {
     await writeStdout(`${JSON.stringify(doc, null, 2)}\n`);
   } else {
     const lines = [
@@ -105,8 +98,8 @@ export async function run(args: string[]): Promise<number> {
   }
   for (const p of closure.problems) process.stderr.write(`distrokit: ${p.code}: ${p.message}\n`);
   if (closure.problems.length) return EXIT_FAIL;
-  if (values['closure-only'] || values.json) return EXIT_OK;
-  await buildImage(doc, values.out ?? 'distrokit-demo.img');
+  if (closureOnly || json) return EXIT_OK;
+  await buildImage(doc, out);
   return EXIT_OK;
 }
 
@@ -114,8 +107,8 @@ export async function run(args: string[]): Promise<number> {
 async function buildImage(doc: ClosureDocument, out: string): Promise<void> {
   const cache = join(process.env.DISTROKIT_CACHE ?? join(homedir(), '.cache', 'distrokit'), 'debs', 'demo');
   const items = doc.packages.map((p) => {
-    if (!p.url || !p.sha256) throw new DistrokitError('DEMO_NO_URL', `package ${p.name} has no Filename/SHA256 in its index`, { entry: p.name });
-    return { url: p.url, name: basename(p.filename!), sha256: p.sha256, size: p.size };
+    if (!p.url || !p.location || p.checksum?.type !== 'sha256') throw new DistrokitError('DEMO_NO_URL', `package ${p.name} has no Filename/SHA256 in its index`, { entry: p.name });
+    return { url: p.url, name: basename(p.location), sha256: p.checksum.value, size: p.size ?? undefined };
   });
   const started = performance.now();
   const progress = new Progress();
@@ -124,7 +117,7 @@ async function buildImage(doc: ClosureDocument, out: string): Promise<void> {
   const spool = mkdtempSync(join(tmpdir(), 'distrokit-demo-'));
   const store = new SpoolStore({ dir: spool });
   try {
-    const tree = await layPackages(files, { store, onPackage: (i, n) => progress.update(`reading .debs: ${i + 1}/${n}`) });
+    const tree = await layPackages(files, { store, onPackage: ({ index, total }) => progress.update(`reading .debs: ${index + 1}/${total}`) });
     progress.update(`writing ${out}`, true);
     // The default headroom (at least 16 MiB and 1,000 inodes free, 10 % for larger trees): room for a first boot.
     const summary = await writeExt4(tree.root, out, {});

@@ -1,25 +1,13 @@
 /**
- * `distrokit deb info FILE` and `distrokit rpm info FILE` (wired into the
- * deb and rpm groups): a package's metadata without unpacking its payload.
+ * `distrokit deb info FILE` and `distrokit rpm info FILE` (declared in deb.ts
+ * and rpm.ts, loaded only when run): a package's metadata without unpacking
+ * its payload.
  */
-import { parseArgs } from 'node:util';
 import { readDeb, type DebArchive } from '../../formats/deb/reader.js';
 import { readRpm } from '../../formats/rpm/reader.js';
 import type { RpmInfo } from '../../formats/rpm/info.js';
 import { fileSource } from '../tree/archive.js';
-import { EXIT_OK, parseUsage, UsageError, writeStdout } from './common.js';
-
-const DEB_HELP = `distrokit deb info — the control fields of a .deb
-
-Usage: distrokit deb info FILE [--json]
-
-Prints the fields of the control file as 'dpkg-deb -f FILE' does. With --json:
-{fields: {Name: value…}, conffiles, md5sums count, controlFiles (maintainer
-scripts and other control members), dataMember, dataCompression}.
-
-Example:
-  distrokit deb info bash_5.2.15-2+b7_amd64.deb
-`;
+import { EXIT_OK, writeStdout } from './common.js';
 
 /** The text 'dpkg-deb -f' prints: every control field as 'Name: value', continuation lines kept. */
 export function debInfoText(deb: DebArchive): string {
@@ -39,32 +27,12 @@ export function debInfoJson(deb: DebArchive): Record<string, unknown> {
   };
 }
 
-export async function runDebInfo(args: string[]): Promise<number> {
-  const { values, positionals } = parseUsage(() =>
-    parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }),
-  );
-  if (values.help) return (process.stdout.write(DEB_HELP), EXIT_OK);
-  if (positionals.length !== 1) throw new UsageError('deb info takes one FILE');
-  const file = positionals[0]!;
+/** `deb info FILE`: the control fields as text, or the JSON of debInfoJson. */
+export async function runDebInfo(file: string, json: boolean): Promise<number> {
   const deb = await readDeb(fileSource(file), { file });
-  await writeStdout(values.json ? `${JSON.stringify(debInfoJson(deb), null, 2)}\n` : debInfoText(deb));
+  await writeStdout(json ? `${JSON.stringify(debInfoJson(deb), null, 2)}\n` : debInfoText(deb));
   return EXIT_OK;
 }
-
-const RPM_HELP = `distrokit rpm info — the header of an .rpm
-
-Usage: distrokit rpm info FILE [--json]
-
-Prints name, epoch, version, release, arch, summary, license, build time,
-size, payload format and compressor, then Requires/Provides/Conflicts/Obsoletes
-with their flags and versions. With --json: the whole parsed header
-({name, epoch, version, release, arch, requires: [{name, flags, version}],
-files: [{path, size, mode, mtime, digest, linkTarget, flags, user, group}],
-scriptlets, …}).
-
-Example:
-  distrokit rpm info hello-2.12-1.x86_64.rpm
-`;
 
 /** The same text as rpm -qp --qf RPM_INFO_QUERYFORMAT (the tests hold the two equal). */
 export const RPM_INFO_QUERYFORMAT =
@@ -92,14 +60,9 @@ export function rpmInfoText(info: RpmInfo): string {
   return `${lines.join('\n')}\n`;
 }
 
-export async function runRpmInfo(args: string[]): Promise<number> {
-  const { values, positionals } = parseUsage(() =>
-    parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }),
-  );
-  if (values.help) return (process.stdout.write(RPM_HELP), EXIT_OK);
-  if (positionals.length !== 1) throw new UsageError('rpm info takes one FILE');
-  const file = positionals[0]!;
+/** `rpm info FILE`: the header as rpm -qp --qf RPM_INFO_QUERYFORMAT prints it, or as JSON. */
+export async function runRpmInfo(file: string, json: boolean): Promise<number> {
   const rpm = await readRpm(fileSource(file), { file });
-  await writeStdout(values.json ? `${JSON.stringify({ ...rpm.info, payloadCompression: rpm.payloadCompression }, null, 2)}\n` : rpmInfoText(rpm.info));
+  await writeStdout(json ? `${JSON.stringify({ ...rpm.info, payloadCompression: rpm.payloadCompression }, null, 2)}\n` : rpmInfoText(rpm.info));
   return EXIT_OK;
 }

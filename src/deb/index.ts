@@ -10,7 +10,7 @@ export type { IndexInput, Provider, RelationField, RepositoryOptions } from './r
 export { resolveClosure, chainTo, essentialBase, priorityRank } from './closure.js';
 export type { Closure, ClosureOptions, ClosureProblem, Edge, Reason } from './closure.js';
 export { installGroups } from './install-groups.js';
-export { closureDocument, renderNix, renderList, joinUrl } from './output.js';
-export type { ClosureDocument, ClosureEntry } from './output.js';
+export { closureDocument, renderNix, renderList, joinUrl, whyDocument } from './output.js';
+export type { ClosureDocument, ClosureEntry, DocumentOptions } from './output.js';
 export { CompatIndex, resolveClosureCompat } from './compat-deb-closure.js';
 export type { CompatClosure } from './compat-deb-closure.js';

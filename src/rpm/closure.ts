@@ -3,7 +3,8 @@
  * Requires(pre) providers in earlier groups), download URLs and checksums,
  * and the `--why` chains.
  */
-import { DistrokitError } from '../../formats/errors.js';
+import { DistrokitError, isDistrokitError } from '../../formats/errors.js';
+import type { ClosureDocument, ClosureIssue, WhyDocument } from '../graph/document.js';
 import { type FetchItem, formatList, formatNix, nixStoreName } from '../graph/output.js';
 import { type DependencyEdge, installGroups, whyChain } from '../graph/groups.js';
 import { depMatches } from './depmatch.js';
@@ -35,6 +36,8 @@ export interface Closure {
   /** NEVRAs per install group, in install order. */
   groups: string[][];
   unresolved: { dependency: string; requiredBy: string; hint: string }[];
+  /** Why the closure is incomplete: an unsatisfiable requirement (then there are no packages: the solver gives no partial answer, as dnf). */
+  problems: ClosureIssue[];
   /** Internal view for --why and callers that need the pool objects. */
   chosen: RpmPackage[];
   reasons: Map<RpmPackage, Reason>;
@@ -63,9 +66,15 @@ function edgesWithin(chosen: Set<RpmPackage>): (p: RpmPackage) => DependencyEdge
   };
 }
 
-/** Solves and groups the closure of `requests` over the pool. */
+/** Solves and groups the closure of `requests` over the pool; an unsatisfiable requirement is a problem of the result, not a throw. */
 export function resolveClosure(pool: PackagePool, requests: string[], options: ResolveOptions = {}): Closure {
-  const solution = solve(pool, requests, options);
+  let solution;
+  try {
+    solution = solve(pool, requests, options);
+  } catch (err) {
+    if (!isDistrokitError(err, 'RPM_UNSATISFIABLE')) throw err;
+    return { requested: requests, packages: [], groups: [], unresolved: [], problems: [unsatisfiableProblem(err)], chosen: [], reasons: new Map() };
+  }
   const nodes = [...solution.packages].sort(byIdentity);
   const edges = edgesWithin(new Set(nodes));
   const groups = installGroups(nodes, edges);
@@ -77,9 +86,16 @@ export function resolveClosure(pool: PackagePool, requests: string[], options: R
     packages,
     groups: groups.map((g) => g.map(nevra)),
     unresolved: solution.unresolved.map((u: Unresolved) => ({ dependency: u.dep, requiredBy: nevra(u.by), hint: u.hint })),
+    problems: [],
     chosen: groups.flat(),
     reasons: solution.reasons,
   };
+}
+
+/** The solver's RPM_UNSATISFIABLE as a problem entry; its chain turned to start at the request, like Debian's. */
+function unsatisfiableProblem(err: DistrokitError): ClosureIssue {
+  const chain = Array.isArray(err.data.chain) ? [...(err.data.chain as string[])].reverse() : [];
+  return { code: err.code, message: err.detail, chain, dependency: typeof err.data.dependency === 'string' ? err.data.dependency : null };
 }
 
 /** A package as the closure outputs list it. */
@@ -143,7 +159,73 @@ export function closureToList(closure: Closure): string {
   return formatList(groups);
 }
 
-/** The JSON document of `rpm closure --format json`. */
-export function closureToJson(closure: Closure): unknown {
-  return { requested: closure.requested, packages: closure.packages, groups: closure.groups, unresolved: closure.unresolved };
+/** The shared closure document (`rpm closure --format json`); `extraWarnings` are e.g. the --compat rpm-closure notes. */
+export function closureToJson(closure: Closure, extraWarnings: readonly ClosureIssue[] = []): ClosureDocument {
+  return {
+    requested: [...closure.requested],
+    packages: closure.packages.map((p) => ({
+      name: p.name,
+      version: evrText(p.epoch, p.version, p.release),
+      arch: p.arch,
+      id: p.nevra,
+      location: p.location,
+      url: p.url,
+      checksum: { ...p.checksum },
+      size: p.size ?? null,
+      group: p.group - 1,
+      repo: p.repo,
+    })),
+    groups: closure.groups,
+    problems: closure.problems,
+    warnings: [
+      ...closure.unresolved.map((u) => ({
+        code: 'RPM_FILE_DEPENDENCY_UNCHECKED',
+        message: `${u.dependency} (needed by ${u.requiredBy}): ${u.hint}`,
+        chain: whyIds(closure, u.requiredBy),
+        dependency: u.dependency,
+      })),
+      ...extraWarnings,
+    ],
+  };
+}
+
+/** [epoch:]version-release as dnf prints it (no epoch when 0). */
+function evrText(epoch: string, version: string, release: string): string {
+  return `${epoch && epoch !== '0' ? `${epoch}:` : ''}${version}-${release}`;
+}
+
+/** NEVRAs from the request down to `id` (just `id` when it has no recorded reason). */
+function whyIds(closure: Closure, id: string): string[] {
+  const target = closure.chosen.find((p) => nevra(p) === id);
+  return target ? whyPath(closure, target).map(nevra) : [id];
+}
+
+function whyPath(closure: Closure, target: RpmPackage): RpmPackage[] {
+  const path: RpmPackage[] = [];
+  const seen = new Set<RpmPackage>();
+  for (let cur: RpmPackage | null = target; cur && !seen.has(cur); cur = closure.reasons.get(cur)?.by ?? null) {
+    seen.add(cur);
+    path.unshift(cur);
+  }
+  return path;
+}
+
+/** The chain that pulled `spec` (a name or NEVRA) into the closure, in the shared --why shape. */
+export function whyDocument(closure: Closure, spec: string): WhyDocument {
+  const target = closure.chosen.find((p) => p.name === spec || nevra(p) === spec);
+  if (!target) throw new DistrokitError('RPM_NOT_IN_CLOSURE', `${spec} is not in the closure`, { entry: spec });
+  const chain = whyPath(closure, target).map((p) => {
+    const r = closure.reasons.get(p);
+    const requested = !r || r.by === null;
+    return {
+      id: nevra(p),
+      name: p.name,
+      version: evrText(p.evr.epoch, p.evr.version, p.evr.release),
+      arch: p.arch,
+      reason: requested ? ('requested' as const) : ('dependency' as const),
+      field: requested ? null : r.weak ? 'recommends' : 'requires',
+      dependency: requested ? null : r.dep,
+    };
+  });
+  return { why: spec, chain };
 }

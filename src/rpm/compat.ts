@@ -105,7 +105,7 @@ export function resolveClosureCompat(pool: PackagePool, requests: string[]): Com
   }
 
   const packages: ClosurePackage[] = order.map((p) => describePackage(p, 1));
-  return { requested: requests, packages, groups: [order.map(nevra)], unresolved: [], chosen: order, reasons, warnings };
+  return { requested: requests, packages, groups: [order.map(nevra)], unresolved: [], problems: [], chosen: order, reasons, warnings };
 }
 
 /** The dependency name as the script looks it up (the whole expression for a rich dep). */

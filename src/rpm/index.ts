@@ -9,6 +9,7 @@ export { solve, type Solution, type SolveOptions, type Reason, type Unresolved }
 export {
   resolveClosure,
   explain,
+  whyDocument,
   closureToJson,
   closureToNix,
   closureToList,

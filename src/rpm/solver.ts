@@ -24,6 +24,8 @@ export interface SolveOptions {
 export interface Reason {
   by: RpmPackage | null;
   dep: string;
+  /** Pulled in by a Recommends (with the weak option). */
+  weak?: boolean;
 }
 
 export interface Unresolved {
@@ -330,7 +332,7 @@ class Solver {
     this.chosen.push(p);
     this.chosenSet.add(p);
     this.addInstalled(p);
-    this.reasons.set(p, { by: obligation.by, dep: obligation.text });
+    this.reasons.set(p, obligation.weak ? { by: obligation.by, dep: obligation.text, weak: true } : { by: obligation.by, dep: obligation.text });
     this.enqueueDependencies(p);
   }
 

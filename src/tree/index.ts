@@ -7,5 +7,5 @@ export { addEntriesToTree, type AddEntriesOptions, type StoredEntry } from './fr
 export { writeTreeToDirectory, contentChunks, type DirectorySinkOptions, type DirectorySinkResult } from './sink-dir.js';
 export { openArchive, detectArchiveFormat, fileSource, type ArchiveFormat, type OpenedArchive, type OpenArchiveOptions } from './archive.js';
 export { listArchive, listingRow, type ListingRow } from './listing.js';
-export { addPackageToTree, addMergedUsr, layPackages, type AddPackageOptions, type LayPackagesOptions } from './packages.js';
+export { addPackageToTree, addMergedUsr, layPackages, type AddPackageOptions, type LayPackagesOptions, type PackageProgress } from './packages.js';
 export { addPackagesToTree, type AddPackagesOptions } from './packages-parallel.js';

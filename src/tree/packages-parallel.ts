@@ -14,6 +14,7 @@ import { MemoryStore } from './content-store.js';
 import { addEntriesToTree, type StoredEntry } from './from-entries.js';
 import type { WorkerJob, WorkerReply } from './package-worker.js';
 import type { Tree } from './tree.js';
+import type { PackageProgress } from './packages.js';
 
 export interface AddPackagesOptions {
   /** Directory for the workers' spool files (must exist). */
@@ -22,7 +23,7 @@ export interface AddPackagesOptions {
   jobs?: number;
   maxOutput?: number;
   /** Called after each package is added. */
-  onPackage?: (file: string, index: number) => void;
+  onPackage?: (progress: PackageProgress) => void;
 }
 
 /** The compiled worker next to this module; when running from TypeScript sources (tests), the build in dist/. */
@@ -92,7 +93,7 @@ export async function addPackagesToTree(tree: Tree, files: string[], options: Ad
       const owner = reply.owner ?? file;
       const entries = reply.entries.map((e) => ({ ...e, body: empty }) as StoredEntry);
       added.push({ file, owner, entries: await addEntriesToTree(tree, entries, { owner, store, file }) });
-      options.onPackage?.(file, i);
+      options.onPackage?.({ file, index: i, total: files.length });
     }
   } finally {
     await Promise.all(

@@ -42,10 +42,18 @@ export function addMergedUsr(tree: Tree): void {
   if (tree.lookup('/usr')?.type !== 'dir') throw new DistrokitError('TREE_CONFLICT', '/usr is not a directory', {});
 }
 
+/** Progress of a run over packages: `files[index]` of `total`. */
+export interface PackageProgress {
+  file: string;
+  index: number;
+  total: number;
+}
+
 export interface LayPackagesOptions {
   store: ContentStore;
   mergedUsr?: boolean;
-  onPackage?: (index: number, total: number, file: string) => void;
+  /** Called before each package is read. */
+  onPackage?: (progress: PackageProgress) => void;
   /** mtime of the root and of directories no package lists (default: SOURCE_DATE_EPOCH, else 0). */
   implicitMtime?: Timestamp;
 }
@@ -59,7 +67,7 @@ export async function layPackages(files: readonly string[], options: LayPackages
   const tree = new Tree({ implicitMtime: options.implicitMtime });
   if (options.mergedUsr) addMergedUsr(tree);
   for (const [i, file] of files.entries()) {
-    options.onPackage?.(i, files.length, file);
+    options.onPackage?.({ file, index: i, total: files.length });
     await addPackageToTree(tree, file, { store: options.store });
   }
   await options.store.flush();

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { run as runArchive } from '../../../src/cli/archive.js';
 import { UsageError } from '../../../src/cli/common.js';
 import { main } from '../../../src/cli/main.js';
-import { RPM_INFO_QUERYFORMAT, runDebInfo, runRpmInfo } from '../../../src/cli/package-info.js';
+import { RPM_INFO_QUERYFORMAT } from '../../../src/cli/package-info.js';
 import { debsCache, rpmsCache } from '../../helpers/cache.js';
 import { distrokitInProcess } from '../../helpers/cli.js';
 
@@ -79,9 +79,9 @@ describe('distrokit archive / deb info / rpm info', () => {
   });
 
   it('deb info equals dpkg-deb -f; rpm info equals rpm -qp --qf', async () => {
-    expect((await distrokitInProcess(() => runDebInfo([deb('bash')]))).stdout).toBe(execFileSync('dpkg-deb', ['-f', deb('bash')], { encoding: 'utf8' }));
-    expect((await distrokitInProcess(() => runRpmInfo([rpm]))).stdout).toBe(execFileSync('rpm', ['-qp', '--qf', RPM_INFO_QUERYFORMAT, rpm], { encoding: 'utf8' }));
-    const json = JSON.parse((await distrokitInProcess(() => runDebInfo(['--json', deb('bash')]))).stdout);
+    expect((await distrokitInProcess(() => main(['deb', 'info', deb('bash')]))).stdout).toBe(execFileSync('dpkg-deb', ['-f', deb('bash')], { encoding: 'utf8' }));
+    expect((await distrokitInProcess(() => main(['rpm', 'info', rpm]))).stdout).toBe(execFileSync('rpm', ['-qp', '--qf', RPM_INFO_QUERYFORMAT, rpm], { encoding: 'utf8' }));
+    const json = JSON.parse((await distrokitInProcess(() => main(['deb', 'info', '--json', deb('bash')]))).stdout);
     expect(json.fields.Package).toBe('bash');
     expect(json.controlFiles).toContain('postinst');
   });

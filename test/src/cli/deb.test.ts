@@ -31,8 +31,10 @@ describe('distrokit deb closure', () => {
     const doc = JSON.parse(r.stdout);
     expect(doc.requested).toEqual(['bash']);
     const bash = doc.packages.find((p: { name: string }) => p.name === 'bash');
-    expect(bash).toMatchObject({ architecture: 'amd64', url: expect.stringMatching(/^http:\/\/deb\.debian\.org\/debian\/pool\/main\/b\/bash\/bash_.*\.deb$/) });
-    expect(bash.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(bash).toMatchObject({ arch: 'amd64', id: 'bash', repo: debianCache.mainGz, url: expect.stringMatching(/^http:\/\/deb\.debian\.org\/debian\/pool\/main\/b\/bash\/bash_.*\.deb$/) });
+    expect(bash.checksum).toEqual({ type: 'sha256', value: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(bash.group).toBe(doc.groups.length - 1);
+    expect(doc.problems).toEqual([]);
     expect(doc.groups.flat().sort()).toEqual(doc.packages.map((p: { name: string }) => p.name).sort());
     expect(doc.groups.at(-1)).toEqual(['bash']);
   });
@@ -58,12 +60,22 @@ describe('distrokit deb closure', () => {
     expect(lines.at(-1)).toMatch(/^[1-9]\d*\tmake\t4\.3-4\.1\tamd64\thttp:\/\/deb\.debian\.org\/debian\/pool\/main\/m\/make-dfsg\/make_4\.3-4\.1_amd64\.deb$/);
   });
 
-  it('--why explains the chain that brought a package in', () => {
-    const r = distrokit(['deb', 'closure', ...INDEXES, '--why', 'libnghttp2-14', 'curl']);
+  it('--why explains the chain that brought a package in (lines with --format list, JSON by default)', () => {
+    const r = distrokit(['deb', 'closure', ...INDEXES, '--format', 'list', '--why', 'libnghttp2-14', 'curl']);
     expect(r.status).toBe(0);
     const lines = r.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^curl \S+ \(requested\)$/);
-    expect(lines.at(-1)).toMatch(/→ libnghttp2-14 \S+ \(depends: libnghttp2-14 \(>= [^)]+\)\)$/);
+    expect(lines[0]).toMatch(/^curl \S+ amd64 \(requested\)$/);
+    expect(lines.at(-1)).toMatch(/→ libnghttp2-14 \S+ amd64 \(depends: libnghttp2-14 \(>= [^)]+\)\)$/);
+    const json = distrokit(['deb', 'closure', ...INDEXES, '--why', 'libnghttp2-14', 'curl']);
+    expect(json.status).toBe(0);
+    const why = JSON.parse(json.stdout);
+    expect(why.why).toBe('libnghttp2-14');
+    expect(why.chain[0]).toMatchObject({ id: 'curl', reason: 'requested', field: null, dependency: null });
+    expect(why.chain.at(-1)).toMatchObject({ id: 'libnghttp2-14', reason: 'dependency', field: 'depends' });
+    expect(why.chain).toHaveLength(lines.length);
+    const absent = distrokit(['deb', 'closure', ...INDEXES, '--format', 'list', '--why', 'emacs', 'curl']);
+    expect(absent.status).toBe(1);
+    expect(absent.stderr).toContain('DEB_NOT_IN_CLOSURE');
   });
 
   it("--compat deb-closure reproduces the nixpkgs script's choices, deterministically", () => {
@@ -86,13 +98,16 @@ describe('distrokit deb closure', () => {
 
   describe('bad input', () => {
     const dir = mkdtempSync(join(tmpdir(), 'distrokit-cli-'));
-    it('a truncated compressed index: GZIP_TRUNCATED naming the file, exit 1, nothing on stdout', () => {
+    it('a truncated compressed index: GZIP_TRUNCATED naming the file, exit 1, only the error on stdout (JSON is the default)', () => {
       const cut = join(dir, 'Packages.gz');
       writeFileSync(cut, readFileSync(debianCache.mainGz).subarray(0, 500_000));
       const r = distrokit(['deb', 'closure', '--index', cut, 'bash']);
       expect(r.status).toBe(1);
       expect(r.stderr).toContain(`GZIP_TRUNCATED: ${cut}`);
-      expect(r.stdout).toBe('');
+      expect(JSON.parse(r.stdout)).toEqual({ error: expect.objectContaining({ code: 'GZIP_TRUNCATED', file: cut }) });
+      const list = distrokit(['deb', 'closure', '--index', cut, '--format', 'list', 'bash']);
+      expect(list.status).toBe(1);
+      expect(list.stdout).toBe('');
     });
     it('a garbage stanza: a deb822 error with file and line', () => {
       const bad = join(dir, 'Packages');
@@ -103,17 +118,23 @@ describe('distrokit deb closure', () => {
     });
     it('a missing or unreadable index: DEB_INDEX_UNREADABLE naming the file, not an internal error', () => {
       for (const path of [join(dir, 'no-such-Packages'), dir]) {
-        const r = distrokit(['deb', 'closure', '--index', path, 'bash']);
+        const r = distrokit(['deb', 'closure', '--index', path, '--format', 'nix', 'bash']);
         expect(r.status).toBe(1);
         expect(r.stderr).toContain(`DEB_INDEX_UNREADABLE: ${path}: cannot read the index`);
         expect(r.stderr).not.toContain('internal error');
         expect(r.stdout).toBe('');
       }
     });
-    it('an unknown package, as JSON on stdout with --json', () => {
-      const r = distrokit(['deb', 'closure', '--index', debianCache.updates, '--json', 'no-such-package']);
-      expect(r.status).toBe(1);
-      expect(JSON.parse(r.stdout)).toEqual({ error: expect.objectContaining({ code: 'DEB_UNKNOWN_PACKAGE', entry: 'no-such-package' }) });
+    it('an unknown package, as JSON on stdout under JSON output however it is asked for (or by default)', () => {
+      for (const flags of [['--json'], ['--format', 'json'], ['--format=json'], []]) {
+        const r = distrokit(['deb', 'closure', '--index', debianCache.updates, ...flags, 'no-such-package']);
+        expect(r.status, flags.join(' ')).toBe(1);
+        expect(JSON.parse(r.stdout)).toEqual({ error: expect.objectContaining({ code: 'DEB_UNKNOWN_PACKAGE', entry: 'no-such-package' }) });
+        expect(r.stderr).toContain('distrokit: DEB_UNKNOWN_PACKAGE: ');
+      }
+      const list = distrokit(['deb', 'closure', '--index', debianCache.updates, '--format', 'list', 'no-such-package']);
+      expect(list.status).toBe(1);
+      expect(list.stdout).toBe('');
     });
     it('an unsatisfiable dependency: the report with its chain, exit 1', () => {
       const idx = join(dir, 'broken');
@@ -121,11 +142,26 @@ describe('distrokit deb closure', () => {
       const r = distrokit(['deb', 'closure', '--index', idx, 'app']);
       expect(r.status).toBe(1);
       expect(r.stderr).toContain("DEB_UNSATISFIABLE: app → lib: depends 'gone (>= 2)' is not satisfiable");
-      expect(JSON.parse(r.stdout).problems[0].chain).toEqual(['app', 'lib']);
+      expect(JSON.parse(r.stdout).problems[0]).toMatchObject({ code: 'DEB_UNSATISFIABLE', chain: ['app', 'lib'], dependency: 'gone (>= 2)' });
+      for (const format of ['list', 'nix']) {
+        const other = distrokit(['deb', 'closure', '--index', idx, '--format', format, 'app']);
+        expect(other.status).toBe(1);
+        expect(other.stdout).toContain('app');
+        expect(other.stderr).toContain('DEB_UNSATISFIABLE');
+      }
     });
-    it('usage errors exit 2', () => {
-      expect(distrokit(['deb', 'closure', 'bash']).status).toBe(2);
-      expect(distrokit(['deb', 'closure', '--index', debianCache.updates, '--format', 'yaml', 'x']).status).toBe(2);
+    it('usage errors exit 2, as {"error":{"code":"USAGE"}} on stdout under JSON output', () => {
+      const missing = distrokit(['deb', 'closure', 'bash']);
+      expect(missing.status).toBe(2);
+      expect(JSON.parse(missing.stdout)).toEqual({ error: { code: 'USAGE', message: 'deb closure needs at least one --index FILE' } });
+      expect(missing.stderr).toContain('distrokit: USAGE: deb closure needs at least one --index FILE');
+      const yaml = distrokit(['deb', 'closure', '--index', debianCache.updates, '--format', 'yaml', 'x']);
+      expect(yaml.status).toBe(2);
+      expect(yaml.stdout).toBe('');
+      const unknown = distrokit(['deb', 'closure', '--index', debianCache.updates, '--format', 'list', '--frobnicate', 'x']);
+      expect(unknown.status).toBe(2);
+      expect(unknown.stdout).toBe('');
+      expect(JSON.parse(distrokit(['deb', 'closure', '--index', debianCache.updates, '--frobnicate', 'x']).stdout).error.code).toBe('USAGE');
       expect(distrokit(['nope']).status).toBe(2);
     });
   });

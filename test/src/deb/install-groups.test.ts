@@ -88,11 +88,11 @@ describe('install groups of the common Debian set + Essential/required base', ()
     const b = doc(backward);
     // The same package (name, version, sha256) and the same groups; only the pool path may differ,
     // since an equal version found in two indexes is taken from the one listed first (as apt orders sources).
-    const identity = (d: typeof a) => d.packages.map((p) => `${p.group} ${p.name} ${p.version} ${p.sha256}`);
+    const identity = (d: typeof a) => d.packages.map((p) => `${p.group} ${p.name} ${p.version} ${p.checksum?.value}`);
     expect(identity(b)).toEqual(identity(a));
     expect(b.groups).toEqual(a.groups);
-    const moved = a.packages.filter((p, i) => p.filename !== b.packages[i]!.filename);
+    const moved = a.packages.filter((p, i) => p.location !== b.packages[i]!.location);
     expect(moved.length).toBeGreaterThan(0);
-    for (const p of moved) expect(p.filename).toMatch(/^pool\/main\//);
+    for (const p of moved) expect(p.location).toMatch(/^pool\/main\//);
   });
 });

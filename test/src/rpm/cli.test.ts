@@ -70,27 +70,35 @@ describe('distrokit rpm', () => {
     expect(code).toBe(0);
     const doc = JSON.parse(stdout);
     expect(doc.groups).toEqual([['filedep-user-1.0-1.noarch'], ['pre-dep-1.0-1.noarch'], ['pre-user-1.0-1.noarch']]);
-    expect(doc.packages[1]).toMatchObject({
+    expect(doc.packages[1]).toEqual({
       name: 'pre-dep',
-      epoch: '0',
-      version: '1.0',
-      release: '1',
+      version: '1.0-1',
       arch: 'noarch',
+      id: 'pre-dep-1.0-1.noarch',
       location: 'Packages/pre-dep-1.0-1.noarch.rpm',
       url: `${repo.zst}/Packages/pre-dep-1.0-1.noarch.rpm`,
       checksum: { type: 'sha256', value: expect.stringMatching(/^[0-9a-f]{64}$/) },
       size: expect.any(Number),
-      group: 2,
+      group: 1,
+      repo: repo.zst,
     });
-    expect(doc.unresolved[0].dependency).toBe('/usr/share/fd-data/data.txt');
+    expect(doc.problems).toEqual([]);
+    expect(doc.warnings).toEqual([
+      {
+        code: 'RPM_FILE_DEPENDENCY_UNCHECKED',
+        message: expect.stringContaining('--filelists'),
+        chain: ['filedep-user-1.0-1.noarch'],
+        dependency: '/usr/share/fd-data/data.txt',
+      },
+    ]);
     const withFiles = JSON.parse((await cli(['rpm', 'closure', '--repo', repo.zst, '--filelists', '--json', 'filedep-user'])).stdout);
     expect(withFiles.packages.map((p: { name: string }) => p.name)).toEqual(['fd-provider', 'filedep-user']);
   });
 
   it('closure --format list, a bare primary.xml, repository priorities', async () => {
     const primary = readdirSync(join(repo.gz, 'repodata')).find((f) => f.endsWith('-primary.xml.gz'))!;
-    const { stdout } = await cli(['rpm', 'closure', '--repo', join(repo.gz, 'repodata', primary), 'cy-a']);
-    expect(stdout).toBe(`1\t${repo.gz}/Packages/cy-a-1.0-1.noarch.rpm\n1\t${repo.gz}/Packages/cy-b-1.0-1.noarch.rpm\n`);
+    const { stdout } = await cli(['rpm', 'closure', '--repo', join(repo.gz, 'repodata', primary), '--format', 'list', 'cy-a']);
+    expect(stdout).toBe(`1\tcy-a\t1.0-1\tnoarch\t${repo.gz}/Packages/cy-a-1.0-1.noarch.rpm\n1\tcy-b\t1.0-1\tnoarch\t${repo.gz}/Packages/cy-b-1.0-1.noarch.rpm\n`);
     // The same package in two repositories: the lower priority number wins over repository order.
     const first = await cli(['rpm', 'closure', '--repo', repo.gz, '--repo', repo.xz, 'ra1']);
     expect(first.stdout).toContain(repo.gz);
@@ -98,17 +106,51 @@ describe('distrokit rpm', () => {
     expect(preferred.stdout).toContain(repo.xz);
   });
 
-  it('closure --why prints the chain', async () => {
-    const { stdout } = await cli(['rpm', 'closure', '--repo', repo.gz, '--why', 'rn-b', 'rich-nested']);
-    expect(stdout).toBe(
-      'requested rich-nested: rich-nested-1.0-1.noarch\nrich-nested-1.0-1.noarch requires ((rn-a >= 2 or rn-b) and (rn-c if (rn-b or rn-a))): rn-b-1.0-1.noarch\n',
-    );
+  it('closure --why prints the chain (lines with --format list, JSON by default)', async () => {
+    const { stdout } = await cli(['rpm', 'closure', '--repo', repo.gz, '--format', 'list', '--why', 'rn-b', 'rich-nested']);
+    expect(stdout).toBe('rich-nested 1.0-1 noarch (requested)\n  → rn-b 1.0-1 noarch (requires: ((rn-a >= 2 or rn-b) and (rn-c if (rn-b or rn-a))))\n');
+    const json = JSON.parse((await cli(['rpm', 'closure', '--repo', repo.gz, '--why', 'rn-b', 'rich-nested'])).stdout);
+    expect(json).toEqual({
+      why: 'rn-b',
+      chain: [
+        { id: 'rich-nested-1.0-1.noarch', name: 'rich-nested', version: '1.0-1', arch: 'noarch', reason: 'requested', field: null, dependency: null },
+        {
+          id: 'rn-b-1.0-1.noarch',
+          name: 'rn-b',
+          version: '1.0-1',
+          arch: 'noarch',
+          reason: 'dependency',
+          field: 'requires',
+          dependency: '((rn-a >= 2 or rn-b) and (rn-c if (rn-b or rn-a)))',
+        },
+      ],
+    });
+    const absent = await cli(['rpm', 'closure', '--repo', repo.gz, '--why', 'cy-a', 'rich-nested']);
+    expect(absent.status).toBe(1);
+    expect(JSON.parse(absent.stdout).error.code).toBe('RPM_NOT_IN_CLOSURE');
   });
 
-  it('errors: unsatisfiable and unknown packages exit 1 with a typed error; bad usage exits 2', async () => {
+  it('errors: unsatisfiable is a problem of the document (exit 1), an unknown package a typed error; bad usage exits 2', async () => {
     const broken = await cli(['rpm', 'closure', '--repo', repo.gz, '--json', 'broken-top']);
     expect(broken.status).toBe(1);
-    expect(JSON.parse(broken.stdout).error).toMatchObject({ code: 'RPM_UNSATISFIABLE', chain: ['broken-mid-1.0-1.noarch', 'broken-top-1.0-1.noarch'] });
+    expect(JSON.parse(broken.stdout)).toEqual({
+      requested: ['broken-top'],
+      packages: [],
+      groups: [],
+      problems: [
+        {
+          code: 'RPM_UNSATISFIABLE',
+          message: 'nothing provides does-not-exist >= 3 needed by broken-mid-1.0-1.noarch ← broken-top-1.0-1.noarch',
+          chain: ['broken-top-1.0-1.noarch', 'broken-mid-1.0-1.noarch'],
+          dependency: 'does-not-exist >= 3',
+        },
+      ],
+      warnings: [],
+    });
+    expect(broken.stderr).toContain('distrokit: RPM_UNSATISFIABLE: nothing provides does-not-exist >= 3');
+    const brokenNix = await cli(['rpm', 'closure', '--repo', repo.gz, '--format', 'nix', 'broken-top']);
+    expect(brokenNix.status).toBe(1);
+    expect(brokenNix.stdout).toContain('{fetchurl}:');
     const unknown = await cli(['rpm', 'closure', '--repo', repo.gz, 'no-such-package']);
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toContain('RPM_UNKNOWN_PACKAGE');
