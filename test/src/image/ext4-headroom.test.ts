@@ -14,6 +14,7 @@ import { defaultHeadroom } from '../../../src/image/options.js';
 import { writeExt4, type Ext4Summary } from '../../../src/image/write.js';
 import { treeFromDirectory } from '../../../src/tree/from-dir.js';
 import { debsCache } from '../../helpers/cache.js';
+import { distrokitInProcess } from '../../helpers/cli.js';
 import { expectE2fsckClean, loopAvailable, mount, sh, tempDir, umount } from './oracle.js';
 import { dir, file } from './trees.js';
 
@@ -80,17 +81,9 @@ describe('--size auto (default headroom) takes a first boot', () => {
     const pool = debsCache.pool;
     const debs = ['base-files', 'bash', 'libc6', 'libtinfo6', 'grep', 'perl-base'].map((n) => join(pool, readdirSync(pool).find((f) => f.startsWith(`${n}_`))!));
     const img = join(t.dir, 'debs.img');
-    const lines: string[] = [];
-    const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((s: string) => (lines.push(String(s)), true)) as typeof process.stdout.write;
-    let code: number;
-    try {
-      code = await run(['build', '--out', img, '--json', '--quiet', '--from-deb', ...debs]);
-    } finally {
-      process.stdout.write = write;
-    }
-    expect(code).toBe(0);
-    const s = JSON.parse(lines.join('')) as Ext4Summary;
+    const built = await distrokitInProcess(() => run(['build', '--out', img, '--json', '--quiet', '--from-deb', ...debs]));
+    expect(built.status).toBe(0);
+    const s = JSON.parse(built.stdout) as Ext4Summary;
     expect(s.inodes - s.freeInodes).toBeGreaterThan(500);
     expectDefaultHeadroom(s);
     expectE2fsckClean(img);

@@ -13,6 +13,7 @@ import { UsageError } from '../../../src/cli/common.js';
 import { DEFAULT_HEADROOM_MIN_BLOCKS, DEFAULT_HEADROOM_MIN_INODES, defaultHeadroom, type Ext4Options } from '../../../src/image/options.js';
 import { writeExt4 } from '../../../src/image/write.js';
 import type { DirNode } from '../../../src/tree/types.js';
+import { distrokitInProcess } from '../../helpers/cli.js';
 import { tempDir } from './oracle.js';
 import { dir, manyFiles } from './trees.js';
 
@@ -98,14 +99,8 @@ describe('bad size options', () => {
       await expect(run(['build', '--out', img, '--from', src, '--size', 'min', ...extra])).rejects.toThrow(UsageError);
     }
     await expect(run(['build', '--out', img, '--from', src, '--size', 'minimum'])).rejects.toThrow(UsageError);
-    const lines: string[] = [];
-    const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((s: string) => (lines.push(String(s)), true)) as typeof process.stdout.write;
-    try {
-      expect(await run(['build', '--out', img, '--from', src, '--size', 'min', '--json', '--quiet'])).toBe(0);
-    } finally {
-      process.stdout.write = write;
-    }
-    expect(JSON.parse(lines.join(''))).toMatchObject({ freeBlocks: 0 });
+    const built = await distrokitInProcess(() => run(['build', '--out', img, '--from', src, '--size', 'min', '--json', '--quiet']));
+    expect(built.status).toBe(0);
+    expect(JSON.parse(built.stdout)).toMatchObject({ freeBlocks: 0 });
   });
 });
