@@ -63,6 +63,7 @@ export const ERROR_CODES = {
     DEB_UNSUPPORTED_COMPRESSION: 'a .deb member compressed with a method the reader lacks',
     DEB_DATA_REREAD: 'the data archive of a .deb iterated a second time',
     DEB_INDEX_UNREADABLE: 'a Packages index file that cannot be opened or read',
+    DEB_BAD_ARCH: 'an architecture name that dpkg rejects, or one too long for the index scanner',
     DEB_MISSING_FIELD: 'a Packages stanza without Package or Version',
     DEB_BAD_FIELD: 'a Packages field with a value dpkg would not accept (Multi-Arch, Size …)',
     DEB_BAD_VERSION: 'a version string that dpkg rejects',
