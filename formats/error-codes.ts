@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   },
   archive: {
     ARCHIVE_UNKNOWN_FORMAT: 'a file that is none of .deb, .rpm, ar, tar or cpio (plain or compressed)',
+    ARCHIVE_UNREADABLE: 'an archive or package file that cannot be opened or read',
     ENTRY_BODY_STALE: 'an archive entry body read after the reader moved past it',
     PATH_TRAVERSAL: 'an entry path with a ".." component that could leave the target',
     BAD_PATH: 'an entry path with a NUL byte',
@@ -88,6 +89,7 @@ export const ERROR_CODES = {
   },
   repodata: {
     REPO_NOT_FOUND: 'a repository location with no repodata/repomd.xml and no primary.xml file',
+    REPODATA_UNREADABLE: 'a metadata file repomd.xml names that cannot be opened or read',
     REPODATA_NO_PRIMARY: 'a repomd.xml that lists no primary data',
     REPODATA_NO_FILELISTS: 'filelists asked for where repomd.xml lists none, or from a bare primary.xml',
     REPODATA_CHECKSUM_MISMATCH: 'a metadata file whose checksum differs from the one in repomd.xml',
@@ -162,6 +164,7 @@ export const ERROR_CODES = {
     TREE_UNREADABLE: 'a file or directory of a source directory that cannot be read',
     TREE_NO_GETFATTR: 'xattrs asked for but the getfattr tool is missing',
     SINK_NOT_EMPTY: 'an extraction target directory that is not empty',
+    SINK_TARGET_UNUSABLE: 'an extraction target that cannot be made or listed as a directory (a file, no permission …)',
     SINK_SIZE_MISMATCH: 'file content of another length than the tree says',
     SOURCE_TRUNCATED: 'a host file that ends before the range the tree names',
   },

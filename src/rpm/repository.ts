@@ -5,11 +5,12 @@
  * primary.xml[.gz|.zst|…] file.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { ByteSource } from '../../formats/bytes.js';
 import { DistrokitError } from '../../formats/errors.js';
+import { readFileChunks } from '../../formats/file.js';
 import { findData, parseFilelists, parsePrimary, parseRepomd } from '../../formats/repodata/index.js';
 import type { Checksum, RepomdData } from '../../formats/repodata/types.js';
 import { type ArchPolicy, DEFAULT_ARCHS, PackagePool, type RepositoryInfo } from './pool.js';
@@ -53,7 +54,7 @@ function openUnder(base: string, href: string): { source: ByteSource | Promise<U
     return { source: fetchBytes(url), label: url };
   }
   const path = resolve(base, href);
-  return { source: createReadStream(path, { highWaterMark: 1 << 20 }), label: path };
+  return { source: readFileChunks(path, 'REPODATA_UNREADABLE'), label: path };
 }
 
 const HASHES: Record<string, string> = { sha: 'sha1', sha1: 'sha1', sha224: 'sha224', sha256: 'sha256', sha384: 'sha384', sha512: 'sha512', md5: 'md5' };
@@ -96,7 +97,7 @@ export async function loadRepository(pool: PackagePool, spec: RepositorySpec, in
     const dir = dirname(resolve(location));
     const base = basename(dir) === 'repodata' ? dirname(dir) : dir;
     const repo: RepositoryInfo = { id: location, base, priority, index };
-    for await (const p of parsePrimary(createReadStream(location, { highWaterMark: 1 << 20 }), { file: location })) pool.add(p, repo, location);
+    for await (const p of parsePrimary(readFileChunks(location, 'REPODATA_UNREADABLE'), { file: location })) pool.add(p, repo, location);
     return repo;
   }
   const base = url ? withSlash(location) : resolve(location);

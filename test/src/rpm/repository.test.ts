@@ -70,6 +70,26 @@ describe('repository loading', () => {
     expect((err as DistrokitError).data.file).toMatch(/-primary\.xml\.gz$/);
   });
 
+  it('names a metadata file that repomd.xml lists but repodata/ lacks (or that is a directory) with REPODATA_UNREADABLE', async () => {
+    for (const [type, href, errno] of [
+      ['primary', 'repodata/missing-primary.xml.gz', 'ENOENT'],
+      ['filelists', 'repodata/missing-filelists.xml.gz', 'ENOENT'],
+      ['primary', 'repodata', 'EISDIR'],
+    ] as const) {
+      const dir = join(scratch, `missing-${type}-${errno}`);
+      cpSync(repo.gz, dir, { recursive: true });
+      const repomdPath = join(dir, 'repodata', 'repomd.xml');
+      const repomd = readFileSync(repomdPath, 'utf8');
+      const hrefOf = new RegExp(`(<data type="${type}">[\\s\\S]*?<location href=")([^"]+)"`);
+      expect(repomd).toMatch(hrefOf);
+      writeFileSync(repomdPath, repomd.replace(hrefOf, `$1${href}"`));
+      const err = await loadPool([{ location: dir }], { filelists: true }).catch((e: unknown) => e);
+      expect(err, `${type} ${errno}`).toBeInstanceOf(DistrokitError);
+      expect((err as DistrokitError).code).toBe('REPODATA_UNREADABLE');
+      expect((err as DistrokitError).data).toMatchObject({ file: join(dir, href), errno });
+    }
+  });
+
   it('honours xml:base on package locations', async () => {
     const dir = join(scratch, 'xmlbase');
     mkdirSync(join(dir, 'repodata'), { recursive: true });
