@@ -90,6 +90,7 @@ export const ERROR_CODES = {
   repodata: {
     REPO_NOT_FOUND: 'a repository location with no repodata/repomd.xml and no primary.xml file',
     REPODATA_UNREADABLE: 'a metadata file repomd.xml names that cannot be opened or read',
+    REPODATA_BAD_URL: 'a location whose href and xml:base do not make a valid URL',
     REPODATA_NO_PRIMARY: 'a repomd.xml that lists no primary data',
     REPODATA_NO_FILELISTS: 'filelists asked for where repomd.xml lists none, or from a bare primary.xml',
     REPODATA_CHECKSUM_MISMATCH: 'a metadata file whose checksum differs from the one in repomd.xml',
