@@ -3,7 +3,7 @@
  * whole buffer or any async iterable of chunks, and a cursor that pulls exact
  * byte counts out of a chunked stream without copying when it can avoid it.
  */
-import { DistrokitError } from './errors.js';
+import { DistrokitError, type ErrorCode } from './errors.js';
 
 /** What every reader accepts: a whole buffer, or chunks (fs streams, fetch bodies, web streams). */
 export type ByteSource = Uint8Array | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
@@ -92,7 +92,7 @@ export class ByteCursor {
 
   constructor(
     source: ByteSource,
-    private readonly label: { file?: string; truncatedCode: string } = { truncatedCode: 'TRUNCATED' },
+    private readonly label: { file?: string; truncatedCode: ErrorCode },
   ) {
     this.iterator = iterateBytes(source)[Symbol.asyncIterator]();
   }

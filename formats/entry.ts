@@ -6,7 +6,7 @@
  * drains or leaves alone (the reader then skips it before the next entry).
  */
 import { type ByteCursor } from './bytes.js';
-import { DistrokitError } from './errors.js';
+import { DistrokitError, type ErrorCode } from './errors.js';
 
 /** Seconds since the epoch plus nanoseconds 0..999,999,999 (the same shape as the tree's Timestamp). */
 export interface EntryTime {
@@ -78,7 +78,7 @@ export function decodeUtf8(bytes: Uint8Array): string {
 export function cursorBody(
   cursor: ByteCursor,
   size: number,
-  error: { code: string; file?: string; entry: string },
+  error: { code: ErrorCode; file?: string; entry: string },
 ): { body: AsyncIterable<Uint8Array>; finish: () => Promise<void> } {
   let left = size;
   let finished = false;

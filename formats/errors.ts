@@ -4,6 +4,10 @@
  * code and print the position without parsing the message.
  */
 
+import { type ErrorCode, isErrorCode } from './error-codes.js';
+
+export { ERROR_CODES, ERROR_CODE_MEANINGS, type ErrorCode, type ErrorLayer, isErrorCode } from './error-codes.js';
+
 // A type alias (not an interface) so that it is assignable to ErrorData's index signature.
 export type ErrorPosition = {
   /** File name (or a label such as "<stdin>") of the input. */
@@ -22,13 +26,20 @@ export interface ErrorData extends ErrorPosition {
   [key: string]: unknown;
 }
 
+/**
+ * A DistrokitError as plain data (JSON and structured-clone safe): its position
+ * data, `code`, and `message` with the position prefix. An INTERNAL error (one
+ * that was not a DistrokitError) also carries the original `stack`.
+ */
+export type DistrokitErrorJSON = ErrorData & { code: ErrorCode; message: string; stack?: string };
+
 export class DistrokitError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly data: ErrorData;
   /** The message without the position prefix. */
   readonly detail: string;
 
-  constructor(code: string, message: string, data: ErrorData = {}, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, data: ErrorData = {}, options?: { cause?: unknown }) {
     super(formatMessage(message, data), options);
     this.name = 'DistrokitError';
     this.code = code;
@@ -40,22 +51,62 @@ export class DistrokitError extends Error {
   withPosition(extra: ErrorData): DistrokitError {
     const data: ErrorData = { ...extra, ...this.data };
     if (extra.file && !this.data.file) data.file = extra.file;
-    return new DistrokitError(this.code, this.detail, data, { cause: this.cause });
+    const err = new DistrokitError(this.code, this.detail, data, { cause: this.cause });
+    if (this.code === 'INTERNAL') err.stack = this.stack;
+    return err;
   }
 
-  toJSON(): { code: string; message: string } & ErrorData {
-    return { ...this.data, code: this.code, message: this.message };
+  toJSON(): DistrokitErrorJSON {
+    const json: DistrokitErrorJSON = { ...this.data, code: this.code, message: this.message };
+    if (this.code === 'INTERNAL' && this.stack !== undefined) json.stack = this.stack;
+    return json;
+  }
+
+  /**
+   * Any thrown value as DistrokitErrorJSON, e.g. to post it from a worker
+   * thread: a DistrokitError as its toJSON(); anything else as an INTERNAL
+   * error keeping its message and stack.
+   */
+  static toJSONOf(err: unknown): DistrokitErrorJSON {
+    if (err instanceof DistrokitError) return err.toJSON();
+    if (err instanceof Error) return { code: 'INTERNAL', message: `${err.name}: ${err.message}`, ...(err.stack !== undefined && { stack: err.stack }) };
+    return { code: 'INTERNAL', message: String(err) };
+  }
+
+  /**
+   * The inverse of toJSON(): the same code, detail, message and data (and for
+   * INTERNAL the original stack). A code that is not registered (JSON from
+   * elsewhere) becomes INTERNAL.
+   */
+  static fromJSON(json: DistrokitErrorJSON): DistrokitError {
+    const { code, message, stack, ...data } = json;
+    const prefix = positionPrefix(data);
+    const detail = prefix && message.startsWith(`${prefix}: `) ? message.slice(prefix.length + 2) : message;
+    if (!isErrorCode(code)) return new DistrokitError('INTERNAL', `${String(code)}: ${detail}`, data);
+    const err = new DistrokitError(code, detail, data);
+    if (code === 'INTERNAL' && stack !== undefined) err.stack = stack;
+    return err;
   }
 
   /** Re-throws anything as a DistrokitError with position data added. */
-  static wrap(err: unknown, code: string, data: ErrorData): DistrokitError {
+  static wrap(err: unknown, code: ErrorCode, data: ErrorData): DistrokitError {
     if (err instanceof DistrokitError) return err.withPosition(data);
     const message = err instanceof Error ? err.message : String(err);
     return new DistrokitError(code, message, data, { cause: err });
   }
 }
 
-export function isDistrokitError(err: unknown, code?: string): err is DistrokitError {
+/**
+ * Whether `err` is a Node system error (ENOENT, EISDIR, EACCES …), as opening
+ * or reading a file the user named gives: bad input, not a bug.
+ */
+export function isSystemError(err: unknown): err is NodeJS.ErrnoException {
+  if (!(err instanceof Error) || err instanceof DistrokitError) return false;
+  const code = (err as NodeJS.ErrnoException).code;
+  return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code);
+}
+
+export function isDistrokitError(err: unknown, code?: ErrorCode): err is DistrokitError {
   return err instanceof DistrokitError && (code === undefined || err.code === code);
 }
 

@@ -7,7 +7,7 @@
  * one .xz stream with liblzma's presets (what `xz -N --check=…` writes).
  */
 import { type ByteSource, iterateBytes } from '../bytes.js';
-import { DistrokitError } from '../errors.js';
+import { DistrokitError, type ErrorCode } from '../errors.js';
 import { LZMA, LZMA_CHECK, LzmaDecoder, LzmaEncoder, LzmaError, type LzmaStream } from './liblzma.js';
 
 const IN_SIZE = 1 << 20;
@@ -95,7 +95,7 @@ function* drain(decoder: LzmaStream, finish: boolean, file: string | undefined):
   }
 }
 
-const FAILURES: Record<number, [code: string, what: string]> = {
+const FAILURES: Record<number, [code: ErrorCode, what: string]> = {
   [LZMA.BUF_ERROR]: ['XZ_TRUNCATED', 'truncated input'],
   [LZMA.DATA_ERROR]: ['XZ_CORRUPT', 'corrupt data (a check or a structure does not match)'],
   [LZMA.FORMAT_ERROR]: ['XZ_CORRUPT', 'not xz data (bad stream header)'],

@@ -11,6 +11,7 @@
  * took about twice as long as zlib's inflate of the same data; here it is a
  * fifth of it, so the read is bound by inflate (see docs/deb.md).
  */
+import { checkNativeArch, MAX_ARCH_LENGTH } from './arch.js';
 import { ChunkedBytes } from './chunked-bytes.js';
 import { PACKAGES_SCAN_WASM_BASE64 } from './packages-scan-wasm.js';
 
@@ -71,7 +72,7 @@ const COMPLETE = 5;
 const PAGE = 65536;
 const RESULTS_AT = 0;
 const ARCH_AT = 64;
-const ARCH_MAX = 64;
+const ARCH_MAX = MAX_ARCH_LENGTH;
 /** Stanzas per scan call; a piece with more is taken in several calls. */
 const CAPACITY = 16384;
 const COLS_AT = ARCH_AT + ARCH_MAX;
@@ -117,7 +118,7 @@ export class PackagesScanner {
 
   /** `arch`: the native architecture the ARCH_KIND column compares with. */
   constructor(readonly arch = 'amd64') {
-    if (arch.length > ARCH_MAX || !/^[\x21-\x7e]*$/.test(arch)) throw new RangeError(`unusable architecture name ${JSON.stringify(arch)}`);
+    checkNativeArch(arch);
     this.memory = new WebAssembly.Memory({ initial: Math.ceil((DATA_AT + (1 << 20)) / PAGE) });
     this.wasm = new WebAssembly.Instance(module(), { env: { memory: this.memory } }).exports as unknown as Exports;
     this.view = Buffer.from(this.memory.buffer);

@@ -8,7 +8,7 @@
  */
 import { isAscii } from 'node:buffer';
 import { type ByteSource, type Cut, cutAtBoundaries } from '../bytes.js';
-import { DistrokitError } from '../errors.js';
+import { DistrokitError, type ErrorCode } from '../errors.js';
 
 export interface Deb822Stanza {
   /** Field values by lower-cased name. A multi-line value keeps its continuation lines joined by '\n', each with its leading space. */
@@ -203,7 +203,7 @@ class Deb822Parser {
     }
   }
 
-  error(code: string, message: string): DistrokitError {
+  error(code: ErrorCode, message: string): DistrokitError {
     return new DistrokitError(code, message, { file: this.options.file, line: this.lineNo });
   }
 }

@@ -3,7 +3,7 @@
  * order). Reads through a random-access `ElfInput` so that a caller can
  * fetch only the headers and the sections it needs from a large file.
  */
-import { DistrokitError } from '../errors.js';
+import { DistrokitError, type ErrorCode } from '../errors.js';
 
 /** Random access to the file's bytes: must return exactly `length` bytes or throw. */
 export interface ElfInput {
@@ -58,7 +58,7 @@ export const ET_REL = 1;
 export const ET_EXEC = 2;
 export const ET_DYN = 3;
 
-export function elfError(code: string, message: string, input: ElfInput, offset?: number): DistrokitError {
+export function elfError(code: ErrorCode, message: string, input: ElfInput, offset?: number): DistrokitError {
   return new DistrokitError(code, message, { file: input.file, offset });
 }
 

@@ -18,7 +18,7 @@
  * only the strings handed out that hold bytes ≥ 0x80 are re-decoded as UTF-8.
  */
 import { Buffer, isAscii } from 'node:buffer';
-import { DistrokitError } from '../errors.js';
+import { DistrokitError, type ErrorCode } from '../errors.js';
 
 /**
  * Attributes as a flat [name, value, name, value, …] list: building an object
@@ -282,7 +282,7 @@ export class XmlTokenizer {
     return { line, column: carried + this.width(Math.max(start, 0), index) + 1 };
   }
 
-  private error(code: string, message: string, index: number): DistrokitError {
+  private error(code: ErrorCode, message: string, index: number): DistrokitError {
     const { line, column } = this.positionAt(Math.max(0, index));
     return new DistrokitError(code, message, { file: this.file, line, column });
   }

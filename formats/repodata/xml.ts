@@ -7,7 +7,7 @@
  */
 import type { ByteSource } from '../bytes.js';
 import { decompress } from '../compress/index.js';
-import { DistrokitError } from '../errors.js';
+import { DistrokitError, type ErrorCode } from '../errors.js';
 import { attribute, type XmlAttributes, XmlTokenizer } from './xml-tokenizer.js';
 
 export { attribute, type XmlAttributes };
@@ -84,7 +84,7 @@ export async function* readXmlRecords<T>(source: ByteSource, handler: XmlRecordH
 }
 
 /** A typed error at the parser's current position. */
-export function xmlError(code: string, message: string, at: XmlPosition, extra: Record<string, unknown> = {}): DistrokitError {
+export function xmlError(code: ErrorCode, message: string, at: XmlPosition, extra: Record<string, unknown> = {}): DistrokitError {
   return new DistrokitError(code, message, { file: at.file, line: at.line, column: at.column, ...extra });
 }
 

@@ -6,6 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { lastAtOrBelow } from '../../formats/bytes.js';
 import { DistrokitError } from '../../formats/errors.js';
+import { checkNativeArch } from '../../formats/deb822/arch.js';
 import { type DebPackage, parsePackagesBatches, positionOf } from './packages.js';
 import { nameHash, SCAN_COL, SCAN_COLUMNS } from '../../formats/deb822/packages-scan.js';
 import { NameTable } from './name-table.js';
@@ -93,6 +94,7 @@ export class DebRepository {
 
   constructor(options: RepositoryOptions = {}) {
     this.arch = options.arch ?? 'amd64';
+    checkNativeArch(this.arch);
     this.allFields = options.allFields === true;
   }
 

@@ -10,6 +10,7 @@
  * of small files become one large pwrite.
  */
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { DistrokitError } from '../../formats/errors.js';
 import { BLOCK_SIZE } from '../../formats/ext4/constants.js';
 import type { Extent } from '../../formats/ext4/extents.js';
 
@@ -95,6 +96,11 @@ export class HostCopyFailure extends Error {
     message: string,
   ) {
     super(message);
+  }
+
+  /** The DistrokitError this failure is, before the caller adds which file and tree path the task was. */
+  toError(): DistrokitError {
+    return new DistrokitError(this.code, this.message);
   }
 }
 

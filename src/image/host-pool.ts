@@ -9,7 +9,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { DistrokitError, type ErrorData } from '../../formats/errors.js';
+import { DistrokitError, type DistrokitErrorJSON } from '../../formats/errors.js';
 import { BLOCK_SIZE } from '../../formats/ext4/constants.js';
 import { SPARSE_SCAN_MIN, type DataRun } from './content.js';
 import { copyHostFiles, HostCopyFailure, HostCopyPlanner, type HostCopyPlan } from './host-copy.js';
@@ -33,9 +33,9 @@ export type HostJob = { kind: 'copy'; fd: number; plan: HostCopyPlan } | { kind:
 
 export type HostReply =
   | { kind: 'copied'; ok: true }
-  | { kind: 'copied'; ok: false; task: number; code: string; message: string }
+  | { kind: 'copied'; ok: false; task: number; error: DistrokitErrorJSON }
   | { kind: 'scanned'; id: number; runs: DataRun[] }
-  | { kind: 'scanned'; id: number; error: { code: string; message: string; data: ErrorData } };
+  | { kind: 'scanned'; id: number; error: DistrokitErrorJSON };
 
 /**
  * Workers pay off from this much host-file data, or from this many files (each
@@ -102,10 +102,10 @@ function workerUrl(): URL {
   return import.meta.url.endsWith('.ts') ? new URL('../../dist/src/image/host-worker.js', import.meta.url) : new URL('./host-worker.js', import.meta.url);
 }
 
-/** Turns a failed copy task into the error a single-threaded build gives: host file plus tree path. */
-function copyFailure(plan: HostCopyPlan, task: number, code: string, message: string, entries: string[], out: string): DistrokitError {
-  if (task < 0) return new DistrokitError(code, message, { file: out });
-  return new DistrokitError(code, message, { file: plan.paths[task], entry: entries[plan.ids[task]!] });
+/** Turns a failed copy task into the error a single-threaded build gives: host file plus tree path (or the image for task -1). */
+function copyFailure(plan: HostCopyPlan, task: number, err: DistrokitError, entries: string[], out: string): DistrokitError {
+  if (task < 0) return err.withPosition({ file: out });
+  return err.withPosition({ file: plan.paths[task], entry: entries[plan.ids[task]!] });
 }
 
 interface Deferred<T> {
@@ -149,7 +149,7 @@ export class HostFilePool {
       this.scans.delete(reply.id);
       if (!d) return;
       if ('runs' in reply) d.resolve(reply.runs);
-      else d.reject(new DistrokitError(reply.error.code, reply.error.message, reply.error.data));
+      else d.reject(DistrokitError.fromJSON(reply.error));
     } else {
       const d = this.copies.get(w);
       this.copies.delete(w);
@@ -207,7 +207,7 @@ export class HostFilePool {
         try {
           copyHostFiles(fd, plan, buffer);
         } catch (err) {
-          throw err instanceof HostCopyFailure ? copyFailure(plan, err.task, err.code, err.message, entries, out) : err;
+          throw err instanceof HostCopyFailure ? copyFailure(plan, err.task, err.toError(), entries, out) : err;
         }
       }
       return;
@@ -221,7 +221,7 @@ export class HostFilePool {
         this.copies.set(w, d);
         w.postMessage({ kind: 'copy', fd, plan } satisfies HostJob, [plan.numbers.buffer as ArrayBuffer]);
         const reply = await d.promise;
-        if (!reply.ok) throw copyFailure(plan, reply.task, reply.code, reply.message, entries, out);
+        if (!reply.ok) throw copyFailure(plan, reply.task, DistrokitError.fromJSON(reply.error), entries, out);
       }),
     );
   }

@@ -5,6 +5,7 @@
  * given (descriptors are per process, so the main thread's open image is shared).
  */
 import { parentPort } from 'node:worker_threads';
+import { DistrokitError } from '../../formats/errors.js';
 import { findDataRuns, ReadContext } from './content.js';
 import { copyHostFiles, HostCopyFailure } from './host-copy.js';
 import { COPY_BUFFER, type HostJob, type HostReply } from './host-pool.js';
@@ -21,8 +22,7 @@ port.on('message', async (job: HostJob) => {
         const runs = await findDataRuns({ kind: 'range', path: t.path, offset: t.offset, length: t.size }, t.size, t.entry, reads);
         reply = { kind: 'scanned', id: t.id, runs };
       } catch (err) {
-        const e = err as { code?: string; detail?: string; message: string; data?: object };
-        reply = { kind: 'scanned', id: t.id, error: { code: e.code ?? 'EXT4_SOURCE_UNREADABLE', message: e.detail ?? e.message, data: { ...e.data } } };
+        reply = { kind: 'scanned', id: t.id, error: DistrokitError.toJSONOf(err) };
       }
       port.postMessage(reply);
     }
@@ -33,10 +33,11 @@ port.on('message', async (job: HostJob) => {
     copyHostFiles(job.fd, job.plan, buffer);
     reply = { kind: 'copied', ok: true };
   } catch (err) {
+    // A HostCopyFailure names its task (the main thread adds the file and tree path); anything else is a bug.
     reply =
       err instanceof HostCopyFailure
-        ? { kind: 'copied', ok: false, task: err.task, code: err.code, message: err.message }
-        : { kind: 'copied', ok: false, task: -1, code: 'EXT4_OUTPUT', message: (err as Error).message };
+        ? { kind: 'copied', ok: false, task: err.task, error: err.toError().toJSON() }
+        : { kind: 'copied', ok: false, task: -1, error: DistrokitError.toJSONOf(err) };
   }
   port.postMessage(reply);
 });

@@ -9,6 +9,7 @@ import { collectBytes } from '../../formats/bytes.js';
 import type { ElfInput } from '../../formats/elf/header.js';
 import { elfInputFromBytes, elfInputFromFile } from '../../formats/elf/input.js';
 import { DistrokitError } from '../../formats/errors.js';
+import { systemErrorAs } from '../../formats/file.js';
 import type { DirNode, FileContent, TreeNode } from '../tree/types.js';
 import { MODULE_SUFFIXES } from './module-names.js';
 
@@ -48,9 +49,14 @@ export async function hostModuleFiles(path: string, version?: string): Promise<M
     const versions = (await readdir(join(path, 'lib/modules')).catch(() => [] as string[])).sort(byName);
     ver = chooseVersion(versions, version, path);
     dir = join(path, 'lib/modules', ver);
+    if (!(await isDir(dir))) throw new DistrokitError('KERNEL_NOT_FOUND', `lib/modules/${ver} is not a directory`, { file: dir });
   }
   const walk = async (abs: string, rel: string, out: string[]): Promise<void> => {
-    const entries = (await readdir(abs, { withFileTypes: true })).sort((a, b) => byName(a.name, b.name));
+    const entries = (
+      await readdir(abs, { withFileTypes: true }).catch((err: unknown) => {
+        throw systemErrorAs(err, 'MODULE_UNREADABLE', abs);
+      })
+    ).sort((a, b) => byName(a.name, b.name));
     for (const e of entries) {
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (!rel && (e.name === 'build' || e.name === 'source')) continue;

@@ -127,7 +127,7 @@ export function addPath(root: DirNode, path: string, node: TreeNode): void {
       next = dir();
       cur.children.set(part, next);
     }
-    if (next.type !== 'dir') throw new DistrokitError('TREE_PATH_CONFLICT', `'${part}' is not a directory`, { entry: path });
+    if (next.type !== 'dir') throw new DistrokitError('TREE_NOT_A_DIRECTORY', `'${part}' is not a directory`, { entry: path });
     cur = next;
   }
   cur.children.set(parts[parts.length - 1]!, node);

@@ -5,11 +5,12 @@
  * primary.xml[.gz|.zst|…] file.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { ByteSource } from '../../formats/bytes.js';
-import { DistrokitError } from '../../formats/errors.js';
+import { DistrokitError, type ErrorData } from '../../formats/errors.js';
+import { readFileChunks } from '../../formats/file.js';
 import { findData, parseFilelists, parsePrimary, parseRepomd } from '../../formats/repodata/index.js';
 import type { Checksum, RepomdData } from '../../formats/repodata/types.js';
 import { type ArchPolicy, DEFAULT_ARCHS, PackagePool, type RepositoryInfo } from './pool.js';
@@ -35,6 +36,15 @@ function withSlash(s: string): string {
   return s.endsWith('/') ? s : `${s}/`;
 }
 
+/** `href` resolved against the URL `base` (an xml:base or the repository); one that makes no valid URL is REPODATA_BAD_URL. */
+function resolveUrl(href: string, base: string, data: ErrorData): string {
+  try {
+    return new URL(href, withSlash(base)).toString();
+  } catch (err) {
+    throw new DistrokitError('REPODATA_BAD_URL', `href ${JSON.stringify(href)} under ${JSON.stringify(base)} is not a valid URL`, data, { cause: err });
+  }
+}
+
 async function fetchBytes(url: string): Promise<Uint8Array> {
   let response: Response;
   try {
@@ -47,13 +57,13 @@ async function fetchBytes(url: string): Promise<Uint8Array> {
 }
 
 /** The bytes at `href` under a repository base (URL or directory). */
-function openUnder(base: string, href: string): { source: ByteSource | Promise<Uint8Array>; label: string } {
+function openUnder(base: string, href: string, repomdLabel: string): { source: ByteSource | Promise<Uint8Array>; label: string } {
   if (isUrl(base)) {
-    const url = new URL(href, withSlash(base)).toString();
+    const url = resolveUrl(href, base, { file: repomdLabel, entry: href });
     return { source: fetchBytes(url), label: url };
   }
   const path = resolve(base, href);
-  return { source: createReadStream(path, { highWaterMark: 1 << 20 }), label: path };
+  return { source: readFileChunks(path, 'REPODATA_UNREADABLE'), label: path };
 }
 
 const HASHES: Record<string, string> = { sha: 'sha1', sha1: 'sha1', sha224: 'sha224', sha256: 'sha256', sha384: 'sha384', sha512: 'sha512', md5: 'md5' };
@@ -74,9 +84,9 @@ async function* verified(source: ByteSource, expected: Checksum | undefined, lab
   }
 }
 
-async function dataSource(base: string, data: RepomdData): Promise<{ source: AsyncIterable<Uint8Array>; label: string }> {
+async function dataSource(base: string, data: RepomdData, repomdLabel: string): Promise<{ source: AsyncIterable<Uint8Array>; label: string }> {
   const root = data.location.base ?? base;
-  const { source, label } = openUnder(root, data.location.href);
+  const { source, label } = openUnder(root, data.location.href, repomdLabel);
   const bytes = source instanceof Promise ? await source : source;
   return { source: verified(bytes, data.checksum, label), label };
 }
@@ -96,7 +106,7 @@ export async function loadRepository(pool: PackagePool, spec: RepositorySpec, in
     const dir = dirname(resolve(location));
     const base = basename(dir) === 'repodata' ? dirname(dir) : dir;
     const repo: RepositoryInfo = { id: location, base, priority, index };
-    for await (const p of parsePrimary(createReadStream(location, { highWaterMark: 1 << 20 }), { file: location })) pool.add(p, repo, location);
+    for await (const p of parsePrimary(readFileChunks(location, 'REPODATA_UNREADABLE'), { file: location })) pool.add(p, repo, location);
     return repo;
   }
   const base = url ? withSlash(location) : resolve(location);
@@ -111,12 +121,12 @@ export async function loadRepository(pool: PackagePool, spec: RepositorySpec, in
   const repo: RepositoryInfo = { id: location, base, priority, index };
   const primary = findData(repomd, 'primary');
   if (!primary) throw new DistrokitError('REPODATA_NO_PRIMARY', 'repomd.xml lists no primary data', { file: repomdLabel });
-  const p = await dataSource(base, primary);
+  const p = await dataSource(base, primary, repomdLabel);
   for await (const pkg of parsePrimary(p.source, { file: p.label })) pool.add(pkg, repo, p.label);
   if (options.filelists) {
     const filelists = findData(repomd, 'filelists');
     if (!filelists) throw new DistrokitError('REPODATA_NO_FILELISTS', 'repomd.xml lists no filelists data', { file: repomdLabel });
-    const f = await dataSource(base, filelists);
+    const f = await dataSource(base, filelists, repomdLabel);
     for await (const pkg of parseFilelists(f.source, { file: f.label })) pool.addFiles(pkg);
   }
   return repo;
@@ -134,6 +144,6 @@ export async function loadPool(specs: RepositorySpec[], options: LoadOptions = {
 /** Where a package can be downloaded: xml:base or the repository base, joined with its href. */
 export function packageUrl(base: string, location: { href: string; base?: string }): string {
   const root = location.base ?? base;
-  if (isUrl(root)) return new URL(location.href, withSlash(root)).toString();
+  if (isUrl(root)) return resolveUrl(location.href, root, { entry: location.href });
   return resolve(root, location.href);
 }

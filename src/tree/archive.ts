@@ -4,9 +4,9 @@
  * and tar (plain or gzip/bzip2/xz/zstd/lz4-compressed). For packages the
  * entries are those of the payload (data.tar, the RPM cpio).
  */
-import { createReadStream } from 'node:fs';
 import { type ByteSource, peekBytes } from '../../formats/bytes.js';
 import { DistrokitError } from '../../formats/errors.js';
+import { readFileChunks } from '../../formats/file.js';
 import type { ArchiveEntry } from '../../formats/entry.js';
 import { readAr } from '../../formats/ar/reader.js';
 import { readTar } from '../../formats/tar/reader.js';
@@ -27,9 +27,9 @@ export interface OpenArchiveOptions {
   format?: ArchiveFormat;
 }
 
-/** Reads a file as chunks of 1 MiB. */
-export function fileSource(path: string): AsyncIterable<Uint8Array> {
-  return createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>;
+/** Reads a file as chunks of 1 MiB; one that cannot be opened or read is ARCHIVE_UNREADABLE naming `label` (default: the path). */
+export function fileSource(path: string, label = path): AsyncIterable<Uint8Array> {
+  return readFileChunks(path, 'ARCHIVE_UNREADABLE', { label });
 }
 
 const latin1 = new TextDecoder('latin1');
@@ -65,7 +65,7 @@ export interface OpenedArchive {
 /** Opens an archive from a path or byte source. */
 export async function openArchive(input: string | ByteSource, options: OpenArchiveOptions = {}): Promise<OpenedArchive> {
   const file = options.file ?? (typeof input === 'string' ? input : undefined);
-  const raw = typeof input === 'string' ? fileSource(input) : input;
+  const raw = typeof input === 'string' ? fileSource(input, file) : input;
   const peeked = await peekBytes(raw, 512);
   const direct = options.format === 'deb' || options.format === 'rpm' ? options.format : detectArchiveFormat(peeked.head);
   if (direct === 'deb') {

@@ -5,6 +5,7 @@
  * their contents as ranges of that spool (or inline bytes).
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { DistrokitError, type DistrokitErrorJSON } from '../../formats/errors.js';
 import { openArchive } from './archive.js';
 import { SpoolStore } from './content-store.js';
 import type { StoredEntry } from './from-entries.js';
@@ -17,7 +18,7 @@ export interface WorkerJob {
 
 export type WorkerReply =
   | { index: number; ok: true; owner?: string; entries: Omit<StoredEntry, 'body'>[] }
-  | { index: number; ok: false; error: { code?: string; message: string; data?: unknown } };
+  | { index: number; ok: false; error: DistrokitErrorJSON };
 
 const { spoolDir } = workerData as { spoolDir: string };
 const store = new SpoolStore({ dir: spoolDir });
@@ -41,8 +42,7 @@ parentPort!.on('message', async (job: WorkerJob | 'close') => {
     const reply: WorkerReply = { index: job.index, ok: true, owner: archive.owner, entries };
     parentPort!.postMessage(reply);
   } catch (err) {
-    const e = err as { code?: string; detail?: string; message: string; data?: unknown };
-    const reply: WorkerReply = { index: job.index, ok: false, error: { code: e.code, message: e.detail ?? e.message, data: e.data } };
+    const reply: WorkerReply = { index: job.index, ok: false, error: DistrokitError.toJSONOf(err) };
     parentPort!.postMessage(reply);
   }
 });

@@ -89,7 +89,7 @@ export async function addPackagesToTree(tree: Tree, files: string[], options: Ad
       const reply = results.get(i)!;
       results.delete(i);
       const file = files[i]!;
-      if (!reply.ok) throw new DistrokitError(reply.error.code ?? 'INTERNAL', reply.error.message, { ...(reply.error.data as object), file });
+      if (!reply.ok) throw DistrokitError.fromJSON(reply.error).withPosition({ file });
       const owner = reply.owner ?? file;
       const entries = reply.entries.map((e) => ({ ...e, body: empty }) as StoredEntry);
       added.push({ file, owner, entries: await addEntriesToTree(tree, entries, { owner, store, file }) });

@@ -30,6 +30,7 @@ import {
 import { mkdir, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DistrokitError } from '../../formats/errors.js';
+import { systemErrorAs } from '../../formats/file.js';
 import type { Tree } from './tree.js';
 import type { FileContent, FileNode, Timestamp, TreeNode } from './types.js';
 
@@ -53,8 +54,13 @@ export interface DirectorySinkResult {
 const READ_CHUNK = 1 << 20;
 
 export async function writeTreeToDirectory(tree: Tree, target: string, options: DirectorySinkOptions = {}): Promise<DirectorySinkResult> {
-  await mkdir(target, { recursive: true });
-  const existing = await readdir(target);
+  let existing: string[];
+  try {
+    await mkdir(target, { recursive: true });
+    existing = await readdir(target);
+  } catch (err) {
+    throw systemErrorAs(err, 'SINK_TARGET_UNUSABLE', target, 'cannot use as the target directory');
+  }
   if (existing.length > 0) throw new DistrokitError('SINK_NOT_EMPTY', `target directory '${target}' is not empty`, { file: target });
   const owners = options.owners ?? process.getuid?.() === 0;
   const result: DirectorySinkResult = { files: 0, dirs: 0, symlinks: 0, hardlinks: 0, bytes: 0, skipped: [] };

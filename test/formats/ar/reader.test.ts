@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { chunked, collectBytes } from '../../../formats/bytes.js';
 import { readAr } from '../../../formats/ar/reader.js';
 import { writeAr } from '../../../formats/ar/writer.js';
-import { isDistrokitError } from '../../../formats/errors.js';
+import { type ErrorCode, isDistrokitError } from '../../../formats/errors.js';
 
 const work = mkdtempSync(join(tmpdir(), 'distrokit-ar-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -48,7 +48,7 @@ describe('ar reader', () => {
 
   it('bad magic, bad header terminator and a size beyond the end are typed errors', async () => {
     const good = writeAr([{ name: 'm', data: new Uint8Array(10) }]);
-    const cases: [Uint8Array, string][] = [
+    const cases: [Uint8Array, ErrorCode][] = [
       [new TextEncoder().encode('!<arch!\n'), 'AR_BAD_MAGIC'],
       [Uint8Array.from(good, (b, i) => (i === 8 + 58 ? 0x20 : b)), 'AR_BAD_HEADER'],
       [writeAr([{ name: 'm', data: new Uint8Array(10), sizeField: 1 << 30 }]), 'AR_TRUNCATED'],

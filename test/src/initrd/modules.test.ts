@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeModuleClosure, dependenciesInLoadOrder, treeFromDirectory, insmodList, openModuleTree, moduleInfo, parseModulesDep, writeModuleClosure } from '../../../src/initrd/index.js';
@@ -150,5 +150,12 @@ describe('kernel-module closure vs modprobe --show-depends', () => {
     expect(list).toBe(insmodList(closure));
     const first = list.split('\n')[0]!;
     expect(readFileSync(join(out, first)).subarray(0, 4)).toEqual(Buffer.from('\x7fELF', 'latin1'));
+  });
+
+  it('reports a lib/modules/VERSION that is a file as KERNEL_NOT_FOUND naming it', async () => {
+    const root = join(work, 'version-is-a-file');
+    mkdirSync(join(root, 'lib/modules'), { recursive: true });
+    writeFileSync(join(root, 'lib/modules/6.1.0'), '');
+    await expect(computeModuleClosure(root, ['ext4'])).rejects.toMatchObject({ code: 'KERNEL_NOT_FOUND', data: { file: join(root, 'lib/modules/6.1.0') } });
   });
 });

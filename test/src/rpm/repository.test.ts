@@ -70,6 +70,51 @@ describe('repository loading', () => {
     expect((err as DistrokitError).data.file).toMatch(/-primary\.xml\.gz$/);
   });
 
+  it('names a metadata file that repomd.xml lists but repodata/ lacks (or that is a directory) with REPODATA_UNREADABLE', async () => {
+    for (const [type, href, errno] of [
+      ['primary', 'repodata/missing-primary.xml.gz', 'ENOENT'],
+      ['filelists', 'repodata/missing-filelists.xml.gz', 'ENOENT'],
+      ['primary', 'repodata', 'EISDIR'],
+    ] as const) {
+      const dir = join(scratch, `missing-${type}-${errno}`);
+      cpSync(repo.gz, dir, { recursive: true });
+      const repomdPath = join(dir, 'repodata', 'repomd.xml');
+      const repomd = readFileSync(repomdPath, 'utf8');
+      const hrefOf = new RegExp(`(<data type="${type}">[\\s\\S]*?<location href=")([^"]+)"`);
+      expect(repomd).toMatch(hrefOf);
+      writeFileSync(repomdPath, repomd.replace(hrefOf, `$1${href}"`));
+      const err = await loadPool([{ location: dir }], { filelists: true }).catch((e: unknown) => e);
+      expect(err, `${type} ${errno}`).toBeInstanceOf(DistrokitError);
+      expect((err as DistrokitError).code).toBe('REPODATA_UNREADABLE');
+      expect((err as DistrokitError).data).toMatchObject({ file: join(dir, href), errno });
+    }
+  });
+
+  it('reports an xml:base that makes no valid URL as REPODATA_BAD_URL (repomd.xml and package locations)', async () => {
+    const dir = join(scratch, 'bad-base');
+    cpSync(repo.gz, dir, { recursive: true });
+    const repomdPath = join(dir, 'repodata', 'repomd.xml');
+    const repomd = readFileSync(repomdPath, 'utf8');
+    const primaryLocation = /(<data type="primary">[\s\S]*?<location) href="/;
+    expect(repomd).toMatch(primaryLocation);
+    writeFileSync(repomdPath, repomd.replace(primaryLocation, '$1 xml:base="http://[" href="'));
+    const err = await loadPool([{ location: dir }]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DistrokitError);
+    expect((err as DistrokitError).code).toBe('REPODATA_BAD_URL');
+    expect((err as DistrokitError).data.file).toBe(repomdPath);
+
+    mkdirSync(join(dir, 'bare'));
+    const primary = join(dir, 'bare', 'primary.xml');
+    writeFileSync(
+      primary,
+      `<?xml version="1.0"?><metadata xmlns="http://linux.duke.edu/metadata/common" xmlns:rpm="http://linux.duke.edu/metadata/rpm" packages="1">
+<package type="rpm"><name>z</name><arch>noarch</arch><version epoch="0" ver="1" rel="1"/><checksum type="sha256" pkgid="YES">aa</checksum>
+<location xml:base="https://[" href="z-1-1.noarch.rpm"/><format/></package></metadata>`,
+    );
+    const pool = await loadPool([{ location: primary }]);
+    expect(() => resolveClosure(pool, ['z'])).toThrow(expect.objectContaining({ code: 'REPODATA_BAD_URL', data: { entry: 'z-1-1.noarch.rpm' } }));
+  });
+
   it('honours xml:base on package locations', async () => {
     const dir = join(scratch, 'xmlbase');
     mkdirSync(join(dir, 'repodata'), { recursive: true });

@@ -9,6 +9,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DistrokitError } from '../../../formats/errors.js';
 import { MemoryStore } from '../../../src/tree/content-store.js';
 import { addPackageToTree } from '../../../src/tree/packages.js';
 import { addPackagesToTree } from '../../../src/tree/packages-parallel.js';
@@ -57,5 +58,16 @@ describe('addPackagesToTree', () => {
     const missing = join(spoolDir, 'no-such.deb');
     const err = await addPackagesToTree(new Tree(), [debs[0]!, missing, debs[3]!], { spoolDir, jobs: 2 }).catch((e: unknown) => e);
     expect((err as { data?: { file?: string } }).data?.file).toBe(missing);
+  });
+
+  it('brings a worker\'s error back as the same DistrokitError a loop on this thread gives (a missing file, a directory)', async () => {
+    for (const bad of [join(spoolDir, 'no-such.deb'), spoolDir]) {
+      const sequential = await addPackageToTree(new Tree(), bad, { store: new MemoryStore() }).catch((e: unknown) => e);
+      const parallel = await addPackagesToTree(new Tree(), [debs[0]!, bad], { spoolDir, jobs: 2 }).catch((e: unknown) => e);
+      expect(sequential).toBeInstanceOf(DistrokitError);
+      expect(parallel).toBeInstanceOf(DistrokitError);
+      expect((parallel as DistrokitError).code).toBe('ARCHIVE_UNREADABLE');
+      expect((parallel as DistrokitError).toJSON()).toEqual((sequential as DistrokitError).toJSON());
+    }
   });
 });

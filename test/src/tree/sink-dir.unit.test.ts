@@ -89,4 +89,15 @@ describe('writeTreeToDirectory', () => {
       expect((err as DistrokitError).code).toBe('SINK_SIZE_MISMATCH');
     }
   });
+
+  it('fails with SINK_TARGET_UNUSABLE naming the target when it is a file or lies under one', async () => {
+    const plain = join(sandbox, 'a-file');
+    writeFileSync(plain, 'x');
+    for (const [target, errno] of [[plain, 'EEXIST'], [join(plain, 'sub'), 'ENOTDIR']] as const) {
+      const err = await writeTreeToDirectory(new Tree(), target).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DistrokitError);
+      expect((err as DistrokitError).code).toBe('SINK_TARGET_UNUSABLE');
+      expect((err as DistrokitError).data).toMatchObject({ file: target, errno });
+    }
+  });
 });
