@@ -72,6 +72,7 @@ export const ERROR_CODES = {
     DEB_UNKNOWN_PACKAGE: 'a requested package with no such name and no provider',
     DEB_UNSATISFIABLE: 'a closure problem: a dependency no available package satisfies',
     DEB_CONFLICT: 'a closure problem: the chosen packages conflict or break each other',
+    DEB_NOT_IN_CLOSURE: 'a package named for output (--why) that is not in the closure',
     DEB_COMPAT_OPEN_GROUP: 'the deb-closure compatible grouping ended inside a group (a bug)',
   },
   rpm: {
@@ -86,6 +87,8 @@ export const ERROR_CODES = {
     RPM_SOLVER_GAVE_UP: 'the solver did not finish within its step limit',
     RPM_NOT_IN_CLOSURE: 'a package named for output that is not in the closure',
     RPM_UNSUPPORTED_CHECKSUM: 'a package checksum type fetchurl cannot verify',
+    RPM_FILE_DEPENDENCY_UNCHECKED: 'a closure warning: a file dependency left unresolved because filelists.xml was not read',
+    RPM_COMPAT_WARNING: 'a closure warning of the rpm-closure.pl compatible mode (one of its quirks met)',
   },
   repodata: {
     REPO_NOT_FOUND: 'a repository location with no repodata/repomd.xml and no primary.xml file',
@@ -183,6 +186,7 @@ export const ERROR_CODES = {
     FETCH_CHECKSUM_MISMATCH: 'a download whose sha256 differs from its index',
   },
   cli: {
+    USAGE: 'a command line that does not parse or an option value that is malformed (exit 2)',
     DEMO_NO_APT_LISTS: 'the demo found no bookworm Packages lists (apt-get update not run)',
     DEMO_NO_URL: 'a package in the demo closure without Filename or SHA256',
     INITRD_PREPEND_UNREADABLE: 'an initrd --prepend file that cannot be read',

@@ -179,13 +179,15 @@ export function reportError(err: unknown, json: boolean, hint = 'distrokit --hel
     process.stderr.write(`distrokit: USAGE: ${err.message}\nTry '${hint}'.\n`);
     return EXIT_USAGE;
   }
-  if (err instanceof DistrokitError) {
+  // An INTERNAL DistrokitError is a bug carried across a thread: reported as one, with its stack.
+  if (err instanceof DistrokitError && err.code !== 'INTERNAL') {
     if (json) process.stdout.write(`${JSON.stringify({ error: err.toJSON() })}\n`);
     process.stderr.write(`distrokit: ${err.code}: ${err.message}\n`);
     return EXIT_FAIL;
   }
   const e = err as Error;
   if (json) process.stdout.write(`${JSON.stringify({ error: { code: 'INTERNAL', message: e?.message ?? String(err) } })}\n`);
+  // The fuzzer and the tests look for this exact phrase.
   process.stderr.write(`distrokit: internal error: ${e?.stack ?? e?.message ?? String(err)}\n`);
   return EXIT_FAIL;
 }

@@ -6,6 +6,7 @@
  * missing file with its own code (exit 1).
  */
 import { parseArgs } from 'node:util';
+import { checkNativeArch } from '../../formats/deb822/arch.js';
 import { parseSourceDateEpoch } from '../tree/epoch.js';
 import { UsageError } from './common.js';
 
@@ -240,15 +241,8 @@ export function checked<T>(placeholder: string, parse: (text: string, option: st
   };
 }
 
-/** A Debian architecture name (amd64, arm64, hurd-i386 …); 'all' and 'any' are not machine architectures. */
-export const debArch: ValueKind<string> = {
-  placeholder: 'ARCH',
-  parse(text, option) {
-    if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(text) || text === 'all' || text === 'any')
-      throw new UsageError(`${option} ${quoted(text)} is not a Debian architecture name (e.g. amd64, arm64, i386)`);
-    return text;
-  },
-};
+/** A Debian architecture name (amd64, arm64, hurd-i386 …) by dpkg's rule (formats/deb822/arch.ts); 'all' and 'any' are not machine architectures. */
+export const debArch: ValueKind<string> = checked('ARCH', (text) => (checkNativeArch(text), text));
 
 /** A comma-separated list of RPM architectures, best first (x86_64,i686,noarch). */
 export const rpmArchList: ValueKind<string[]> = {

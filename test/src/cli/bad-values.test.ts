@@ -16,7 +16,7 @@ const BAD_VALUES: Record<string, string[]> = {
 
   'deb closure --index': [''],
   'deb closure --url-prefix': ['', 'not a url', 'http://a b'],
-  'deb closure --arch': ['', 'a b', 'all', 'AMD64', 'amd64/x'],
+  'deb closure --arch': ['', 'a b', 'all', '-amd64', 'amd64/x', 'x'.repeat(65)],
   'deb closure --compat': ['', 'rpm-closure'],
   'deb closure --why': ['', 'a b'],
   'deb closure --format': ['nope', 'JSON', 'text'],
