@@ -18,6 +18,8 @@ const REGISTRY = join(ROOT, 'formats', 'error-codes.ts');
 const NOT_CODES = new Set([
   'PT_INTERP', // the ELF segment a read error names
   'SOURCE_DATE_EPOCH', // the environment variable a bad value came from (the `file` of BAD_SOURCE_DATE_EPOCH)
+  'DIR_OR_DEB', // a placeholder in the help of an option
+  'DIR_OR_URL', // a placeholder in the help of an option
 ]);
 
 function sources(dir: string): string[] {
@@ -28,12 +30,12 @@ function sources(dir: string): string[] {
     .sort();
 }
 
-/** Every 'UPPER_SNAKE' (or 'INTERNAL') string literal of src/ and formats/, with where it occurs. */
+/** Every 'UPPER_SNAKE' (or 'INTERNAL', 'USAGE') string literal of src/ and formats/, with where it occurs. */
 function literals(): Map<string, string[]> {
   const found = new Map<string, string[]>();
   for (const file of [...sources(join(ROOT, 'src')), ...sources(join(ROOT, 'formats'))]) {
     const text = readFileSync(file, 'utf8');
-    for (const m of text.matchAll(/['"`]([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|INTERNAL)['"`]/g)) {
+    for (const m of text.matchAll(/['"`]([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|INTERNAL|USAGE)['"`]/g)) {
       const where = `${relative(ROOT, file)}:${text.slice(0, m.index).split('\n').length}`;
       found.set(m[1]!, [...(found.get(m[1]!) ?? []), where]);
     }
