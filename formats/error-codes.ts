@@ -138,6 +138,7 @@ export const ERROR_CODES = {
     ELF_NO_MODINFO: 'an ELF file without a .modinfo section (not a kernel module)',
   },
   initrd: {
+    SPEC_UNREADABLE: 'a gen_init_cpio list file that cannot be opened or read',
     SPEC_UNKNOWN_TYPE: 'a gen_init_cpio list line of an unknown entry type',
     SPEC_BAD_FIELDS: 'a gen_init_cpio list line with too few or too many fields',
     SPEC_BAD_MODE: 'a gen_init_cpio mode that is not octal permission bits',
@@ -145,6 +146,7 @@ export const ERROR_CODES = {
     SPEC_DUPLICATE: 'a gen_init_cpio member listed twice',
     SPEC_MISSING_PARENT: 'a gen_init_cpio member whose parent is not a listed directory',
     SPEC_FILE_UNREADABLE: 'a gen_init_cpio source file that cannot be read or is not a regular file',
+    INITRD_OUTPUT: 'the initrd file cannot be created or written',
     INITRD_UNSUPPORTED_COMPRESSION: 'an initrd compression the writer does not support',
     KERNEL_NOT_FOUND: 'a kernel directory that does not exist or has no usable lib/modules version',
     MODULE_NOT_FOUND: 'a kernel module (or its dependency) not in the modules tree',

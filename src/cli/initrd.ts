@@ -1,15 +1,12 @@
 /** `distrokit initrd …`: build reproducible initrds and kernel-module closures. */
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
 import { DistrokitError } from '../../formats/errors.js';
-import { INITRD_COMPRESSIONS, type InitrdCompression, buildInitrd } from '../initrd/build.js';
+import { INITRD_COMPRESSIONS, type InitrdCompression, writeInitrd } from '../initrd/build.js';
 import { treeFromDirectory } from '../tree/from-dir.js';
 import { computeModuleClosure, insmodList, writeModuleClosure } from '../initrd/modules.js';
-import { treeFromSpec } from '../initrd/spec.js';
+import { treeFromSpecFile } from '../initrd/spec.js';
 import { SpoolStore } from '../tree/content-store.js';
 import { layPackages } from '../tree/packages.js';
 import type { DirNode } from '../tree/types.js';
@@ -109,11 +106,11 @@ async function buildInitrdCommand(values: BuildValues, json: boolean): Promise<n
   const level = checkLevel(values.compress, values.level);
   const epochValue = values['source-date-epoch'];
 
-  const tree = values.from ? await treeFromDirectory(values.from, { xattrs: false }) : await treeFromSpec(await readFile(values.spec!, 'utf8'), values.spec!);
+  const tree = values.from ? await treeFromDirectory(values.from, { xattrs: false }) : await treeFromSpecFile(values.spec!);
   const prepend = await Promise.all(values.prepend.map((p) => readFile(p).catch((err: unknown) => {
     throw DistrokitError.wrap(err, 'INITRD_PREPEND_UNREADABLE', { file: p });
   })));
-  const stream = buildInitrd(tree, {
+  const written = await writeInitrd(tree, values.out, {
     compression: values.compress,
     format: values.format,
     alignData: values.align,
@@ -123,27 +120,7 @@ async function buildInitrdCommand(values: BuildValues, json: boolean): Promise<n
     owners: values.preserve || values.spec ? 'preserve' : 'root',
     file: values.from ?? values.spec,
   });
-  const { createHash } = await import('node:crypto');
-  const hash = createHash('sha256');
-  let bytes = 0;
-  const counted = async function* () {
-    for await (const chunk of stream) {
-      hash.update(chunk);
-      bytes += chunk.length;
-      yield chunk;
-    }
-  };
-  // Write next to the target and rename, so a failure never leaves a partial initrd behind.
-  const tmp = `${values.out}.tmp-${process.pid}`;
-  try {
-    await pipeline(Readable.from(counted()), createWriteStream(tmp));
-    await rename(tmp, values.out);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  const sha256 = hash.digest('hex');
-  if (json) await writeStdout(`${JSON.stringify({ out: values.out, bytes, sha256 })}\n`);
+  if (json) await writeStdout(`${JSON.stringify(written)}\n`);
   return EXIT_OK;
 }
 

@@ -4,7 +4,6 @@
  * when complete, so a failure never leaves a half-written image behind.
  */
 import { createHash } from 'node:crypto';
-import { open, rename, unlink } from 'node:fs/promises';
 import { DistrokitError } from '../../formats/errors.js';
 import {
   BLOCKS_PER_GROUP,
@@ -29,6 +28,7 @@ import {
 } from '../../formats/ext4/constants.js';
 import { encodeJournalSuperblock, checksumSeed, type SuperblockFields } from '../../formats/ext4/superblock.js';
 import { checkSourceDateEpoch, sourceDateEpoch } from '../tree/epoch.js';
+import { writeOutputFile } from '../tree/output-file.js';
 import type { DirNode } from '../tree/types.js';
 import { BlockWriter } from './block-writer.js';
 import { HostFilePool, hostFileWork, hostThreads, isDenseHostFile, planHostCopies } from './host-pool.js';
@@ -99,14 +99,7 @@ export async function writeExt4(tree: DirNode, out: string, options: Ext4Options
 
     // Dense host files are copied by the workers while this thread encodes and writes the metadata.
     const copies = planHostCopies(all, a);
-    const tmp = `${out}.tmp-${process.pid}`;
-    let fh;
-    try {
-      fh = await open(tmp, 'wx');
-    } catch (err) {
-      throw DistrokitError.wrap(err, 'EXT4_OUTPUT', { file: out });
-    }
-    try {
+    return await writeOutputFile(out, 'EXT4_OUTPUT', async (fh) => {
       await fh.truncate(g.blocks * BLOCK_SIZE);
       const copying = pool.copy(fh.fd, copies.planner.split(Math.max(1, pool.size)), copies.entries, out);
       copying.catch(() => {}); // awaited below; this thread's own errors may come first
@@ -210,9 +203,6 @@ export async function writeExt4(tree: DirNode, out: string, options: Ext4Options
       await w.flush();
       await copying;
       await pool.close();
-      await fh.close();
-      fh = null;
-      await rename(tmp, out);
       progress('done', files.length, files.length);
       return {
         bytes: g.blocks * BLOCK_SIZE,
@@ -225,12 +215,7 @@ export async function writeExt4(tree: DirNode, out: string, options: Ext4Options
         hashSeed: formatUuid(hashSeedBytes),
         journalBlocks,
       };
-    } catch (err) {
-      await pool.close();
-      if (fh) await fh.close().catch(() => {});
-      await unlink(tmp).catch(() => {});
-      throw err instanceof DistrokitError ? err : DistrokitError.wrap(err, 'EXT4_OUTPUT', { file: out });
-    }
+    });
   } finally {
     await pool.close();
   }

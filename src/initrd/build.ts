@@ -3,12 +3,14 @@
  * compressed newc archive of the tree. The kernel unpacks such concatenations
  * in order, skipping zero padding between them.
  */
+import { createHash } from 'node:crypto';
 import { createGzip } from 'node:zlib';
 import { Readable, pipeline } from 'node:stream';
 import { type ByteSource, collectBytes, iterateBytes } from '../../formats/bytes.js';
 import { type CpioFormat, writeCpio } from '../../formats/cpio/writer.js';
 import { DistrokitError } from '../../formats/errors.js';
 import { compressXz } from '../../formats/compress/xz.js';
+import { writeOutputFile } from '../tree/output-file.js';
 import type { DirNode } from '../tree/types.js';
 import { compressLz4Legacy } from './lz4-legacy.js';
 import { type TreeToCpioOptions, cpioEntriesFromTree } from './tree-to-cpio.js';
@@ -89,4 +91,28 @@ export async function* buildInitrd(root: DirNode, options: BuildInitrdOptions = 
     if (length % 4) yield new Uint8Array(4 - (length % 4));
   }
   for await (const chunk of compressed) yield chunk as Uint8Array;
+}
+
+export interface WrittenInitrd {
+  out: string;
+  bytes: number;
+  sha256: string;
+}
+
+/**
+ * Writes the initrd for `root` to `out` (through a temporary file renamed when
+ * complete) and returns its size and SHA-256. A target that cannot be written
+ * is INITRD_OUTPUT naming it; no partial initrd is left.
+ */
+export async function writeInitrd(root: DirNode, out: string, options: BuildInitrdOptions = {}): Promise<WrittenInitrd> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  await writeOutputFile(out, 'INITRD_OUTPUT', async (fh) => {
+    for await (const chunk of buildInitrd(root, options)) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      await fh.write(chunk);
+    }
+  });
+  return { out, bytes, sha256: hash.digest('hex') };
 }

@@ -11,7 +11,7 @@
  * Modes are octal; '#' starts a comment. Parents must be listed before their
  * children (the kernel does not create missing directories either).
  */
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { resolve, dirname } from 'node:path';
 import { DistrokitError } from '../../formats/errors.js';
 import type { DirNode, NodeMeta, TreeNode } from '../tree/types.js';
@@ -27,6 +27,17 @@ const ARITY: Record<string, [number, number]> = {
 
 function emptyRoot(): DirNode {
   return { type: 'dir', perm: 0o755, uid: 0, gid: 0, mtime: { sec: 0, nsec: 0 }, children: new Map() };
+}
+
+/** Reads a gen_init_cpio list file and parses it (SPEC_UNREADABLE naming it when it cannot be read). */
+export async function treeFromSpecFile(specFile: string): Promise<DirNode> {
+  let text: string;
+  try {
+    text = await readFile(specFile, 'utf8');
+  } catch (err) {
+    throw DistrokitError.wrap(err, 'SPEC_UNREADABLE', { file: specFile });
+  }
+  return treeFromSpec(text, specFile);
 }
 
 /** Parses a spec into a tree; file locations are resolved relative to the spec file's directory. */
