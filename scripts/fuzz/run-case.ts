@@ -56,10 +56,13 @@ export async function runCase(c: CaseRun): Promise<Verdict> {
   let timedOut = false;
   let memoryKilled = 0;
   const kill = () => {
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      // already gone
+    // The whole group (time, bash, node); and each member by pid in case the group is not there yet.
+    for (const target of [-child.pid!, ...groupPids(child.pid!)]) {
+      try {
+        process.kill(target, 'SIGKILL');
+      } catch {
+        // already gone
+      }
     }
   };
   const timer = setTimeout(() => {
@@ -182,16 +185,19 @@ function diffSnapshots(a: Snapshot, b: Snapshot): string[] {
   return changed;
 }
 
-/** Resident set of the process group's members (the time wrapper and the node under it). */
+/** The time wrapper and its children (the node under it). */
+function groupPids(pid: number): number[] {
+  try {
+    return [pid, ...readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)];
+  } catch {
+    return [];
+  }
+}
+
+/** Resident set of the time wrapper and the node under it. */
 function groupRssKiB(pid: number): number {
   let total = 0;
-  const pids = [pid];
-  try {
-    pids.push(...readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
-  } catch {
-    return 0;
-  }
-  for (const p of pids) {
+  for (const p of groupPids(pid)) {
     try {
       const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
       if (m) total += Number(m[1]);

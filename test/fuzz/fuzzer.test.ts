@@ -81,9 +81,10 @@ describe('fuzzer', () => {
     it('rejects a signal, a hang and run-away memory', async () => {
       expect(await symptoms('signal', 'kill -SEGV $$')).toContain('signal');
       expect(await symptoms('hang', 'sleep 30')).toEqual(['hang']);
-      const big = await run('memory', 'exec /usr/bin/python3 -c "b = bytearray(300 << 20); b[::4096] = b\'x\' * len(b[::4096])"');
+      const eat = 'exec /usr/bin/python3 -c "b = bytearray(300 << 20); b[::4096] = b\'x\' * len(b[::4096])"';
+      const big = await runCase({ dir: caseDir('memory'), argv: [], timeoutMs: 60_000, rssLimitKiB: 1 << 20, e2fsck: false, bin: standIn('memory', eat) });
       expect(big.problems.map((p) => p.symptom)).toEqual([]);
-      const limited = await runCase({ dir: caseDir('memory2'), argv: [], timeoutMs: 10_000, rssLimitKiB: 100 << 10, e2fsck: false, bin: standIn('memory2', 'exec /usr/bin/python3 -c "b = bytearray(300 << 20); b[::4096] = b\'x\' * len(b[::4096])"') });
+      const limited = await runCase({ dir: caseDir('memory2'), argv: [], timeoutMs: 60_000, rssLimitKiB: 100 << 10, e2fsck: false, bin: standIn('memory2', eat) });
       expect(limited.problems.map((p) => p.symptom)).toEqual(['memory']);
     });
 
