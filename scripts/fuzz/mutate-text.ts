@@ -115,7 +115,8 @@ export function mutateText(rng: Rng, data: Uint8Array): Mutated {
   let text = dec.decode(data);
   const whats: string[] = [];
   const n = rng.pick([1, 1, 2, 3]);
-  for (let i = 0; i < n; i++) {
+  // Stacked duplications can grow a text a thousandfold; past 8 MiB stop stacking (the case must stay quick to prepare).
+  for (let i = 0; i < n && text.length < 8 << 20; i++) {
     const m = TEXT_MUTATORS[rng.pick(Object.keys(TEXT_MUTATORS))]!(rng, text);
     text = m.text;
     whats.push(m.what);

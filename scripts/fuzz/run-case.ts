@@ -42,7 +42,7 @@ export async function runCase(c: CaseRun): Promise<Verdict> {
   const before = snapshot(c.dir, ['out', 'tmp']);
   const timeFile = join(c.dir, 'time.txt');
   const started = Date.now();
-  const child = spawn('/usr/bin/time', ['-f', '%M', '-o', timeFile, c.bin ?? BIN, ...c.argv], {
+  const child = spawn('/usr/bin/time', ['-f', '%e %M', '-o', timeFile, c.bin ?? BIN, ...c.argv], {
     cwd: c.dir,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -85,8 +85,12 @@ export async function runCase(c: CaseRun): Promise<Verdict> {
   const add = (symptom: string, detail: string) => problems.push({ symptom, detail });
 
   const timeText = existsSync(timeFile) ? readFileSync(timeFile, 'utf8') : '';
-  const rssLine = timeText.trim().split('\n').pop() ?? '';
-  const maxRssKiB = /^\d+$/.test(rssLine) ? Number(rssLine) : undefined;
+  // The last line is "%e %M": the child's own wall time and peak resident set.
+  const last = /^([\d.]+) (\d+)$/.exec(timeText.trim().split('\n').pop() ?? '');
+  const maxRssKiB = last ? Number(last[2]) : undefined;
+  // A timer that fired late (the fuzzer's own event loop was busy preparing another case) is no hang:
+  // the child's own wall time says how long it really ran.
+  if (timedOut && last && Number(last[1]) * 1000 < c.timeoutMs) timedOut = false;
   const termSignal = /Command terminated by signal (\d+)/.exec(timeText)?.[1];
   const exitCode = exit;
 
