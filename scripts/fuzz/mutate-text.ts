@@ -47,8 +47,10 @@ const duplicateLine: TextMutator = (rng, text) => {
   const ls = lines(text);
   const i = rng.int(ls.length);
   const n = rng.pick([1, 1, 3, 10]);
-  const times = rng.pick([1, 2, 1000]);
   const block = ls.slice(i, i + n);
+  // At most ~8 MiB of copies: a 1000-fold copy of an already long line would not fit in memory.
+  const blockLength = block.reduce((sum, l) => sum + l.length + 1, 0);
+  const times = Math.max(1, Math.min(rng.pick([1, 2, 1000]), Math.floor((8 << 20) / Math.max(1, blockLength))));
   ls.splice(i, 0, ...Array.from({ length: times }, () => block).flat());
   return { text: ls.join('\n'), what: `duplicate ${n} line(s) at ${i + 1} x${times}` };
 };
@@ -126,6 +128,6 @@ export function mutateText(rng: Rng, data: Uint8Array): Mutated {
 
 /** Encodes a string whose chars are all < 256 back to the same bytes (snippets above U+00FF are UTF-8 encoded). */
 export function latin1(text: string): Uint8Array {
-  if (/^[\u0000-\u00ff]*$/.test(text)) return Uint8Array.from(text, (c) => c.charCodeAt(0));
+  if (/^[\u0000-\u00ff]*$/.test(text)) return new Uint8Array(Buffer.from(text, 'latin1'));
   return enc.encode(text);
 }
