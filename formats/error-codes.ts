@@ -171,6 +171,7 @@ export const ERROR_CODES = {
     TREE_NO_GETFATTR: 'xattrs asked for but the getfattr tool is missing',
     SINK_NOT_EMPTY: 'an extraction target directory that is not empty',
     SINK_TARGET_UNUSABLE: 'an extraction target that cannot be made or listed as a directory (a file, no permission …)',
+    SINK_WRITE_FAILED: 'the host refused to create a node of the tree in the target directory (a link target or name too long, too many hard links, an id out of range)',
     SINK_SIZE_MISMATCH: 'file content of another length than the tree says',
     SOURCE_TRUNCATED: 'a host file that ends before the range the tree names',
   },

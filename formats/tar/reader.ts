@@ -148,6 +148,9 @@ function buildEntry(header: RawHeader, pending: Pending, global: PaxRecords | un
   if (entry.type === 'dir') path = path.replace(/\/+$/, '') || (path.startsWith('/') ? '/' : '.');
   entry.path = path;
   if (entry.type === 'symlink' || entry.type === 'hardlink') entry.linkTarget = linkTarget;
+  // Base-256 and pax ids can go past 32 bits; GNU tar refuses them as out of uid_t/gid_t range too.
+  for (const [what, id] of [['uid', entry.uid], ['gid', entry.gid]] as const)
+    if (!(id >= 0 && id <= 0xffffffff)) throw new DistrokitError('TAR_BAD_NUMBER', `tar ${what} ${id} is outside 0..4294967295`, { ...ctx, entry: path });
   if (path === '') throw new DistrokitError('TAR_BAD_HEADER', 'tar entry with an empty name', ctx);
   return entry;
 }

@@ -4,7 +4,9 @@
  * Safety: the target must be empty (or not exist yet), every directory is
  * created by this sink, every file is created with O_CREAT|O_EXCL (which
  * never follows a symlink), and symlinks are created only after all files,
- * so no write can go through a symlink and nothing lands outside the target.
+ * so no write can go through a symlink and nothing lands outside the target
+ * (hard links come last; link(2) never follows a symlink either). On a failure
+ * everything written is removed again, and host refusals become SINK_WRITE_FAILED.
  *
  * Node cannot mknod or setxattr without native code: device nodes, FIFOs and
  * sockets and all xattrs are reported in `skipped` instead of being written.
@@ -14,6 +16,7 @@ import {
   chmodSync,
   closeSync,
   constants,
+  existsSync,
   fchmodSync,
   fchownSync,
   futimesSync,
@@ -27,7 +30,7 @@ import {
   utimesSync,
   writeSync,
 } from 'node:fs';
-import { mkdir, open, readdir } from 'node:fs/promises';
+import { mkdir, open, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DistrokitError } from '../../formats/errors.js';
 import { systemErrorAs } from '../../formats/file.js';
@@ -54,6 +57,7 @@ export interface DirectorySinkResult {
 const READ_CHUNK = 1 << 20;
 
 export async function writeTreeToDirectory(tree: Tree, target: string, options: DirectorySinkOptions = {}): Promise<DirectorySinkResult> {
+  const created = !existsSync(target);
   let existing: string[];
   try {
     await mkdir(target, { recursive: true });
@@ -62,6 +66,18 @@ export async function writeTreeToDirectory(tree: Tree, target: string, options: 
     throw systemErrorAs(err, 'SINK_TARGET_UNUSABLE', target, 'cannot use as the target directory');
   }
   if (existing.length > 0) throw new DistrokitError('SINK_NOT_EMPTY', `target directory '${target}' is not empty`, { file: target });
+  try {
+    return await writeInto(tree, target, options);
+  } catch (err) {
+    // The target was empty: take back everything written, so a failure leaves no partial tree behind.
+    if (created) await rm(target, { recursive: true, force: true });
+    else for (const name of await readdir(target)) await rm(join(target, name), { recursive: true, force: true });
+    // What the host refuses (too many links, a name or link target too long, an id out of range) is the input's fault.
+    throw DistrokitError.wrap(err, 'SINK_WRITE_FAILED', { file: target });
+  }
+}
+
+async function writeInto(tree: Tree, target: string, options: DirectorySinkOptions): Promise<DirectorySinkResult> {
   const owners = options.owners ?? process.getuid?.() === 0;
   const result: DirectorySinkResult = { files: 0, dirs: 0, symlinks: 0, hardlinks: 0, bytes: 0, skipped: [] };
   const firstPath = new Map<TreeNode, string>();
@@ -89,14 +105,15 @@ export async function writeTreeToDirectory(tree: Tree, target: string, options: 
     else result.skipped.push({ path, what: node.type });
   }
   await writeFiles(files, owners, options.concurrency ?? 8, result);
-  for (const { full, existing } of hardlinks) {
-    linkSync(existing, full);
-    result.hardlinks++;
-  }
   for (const { full, node } of symlinks) {
     symlinkSync(node.target, full);
     finishMetaSync(full, node, owners, true);
     result.symlinks++;
+  }
+  // Hard links after symlinks: a hard link may name a symlink (link(2) links the symlink itself, never its target).
+  for (const { full, existing } of hardlinks) {
+    linkSync(existing, full);
+    result.hardlinks++;
   }
   // Directories last and deepest first, so their own mtimes and modes survive the writes into them.
   for (let i = dirs.length - 1; i >= 0; i--) finishMetaSync(dirs[i]!.full, dirs[i]!.node, owners, false);

@@ -4,7 +4,7 @@
  * symlinks, hard links and directories as lstat sees them, and typed errors
  * when a content is shorter than its node says.
  */
-import { lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -99,5 +99,38 @@ describe('writeTreeToDirectory', () => {
       expect((err as DistrokitError).code).toBe('SINK_TARGET_UNUSABLE');
       expect((err as DistrokitError).data).toMatchObject({ file: target, errno });
     }
+  });
+
+  it('fails with SINK_WRITE_FAILED when the host refuses a node, and leaves no partial tree (fuzzer finding)', async () => {
+    // Linux refuses symlink targets of 4096 bytes or more (ENAMETOOLONG); tar and cpio carry them.
+    const build = () => {
+      const tree = new Tree();
+      tree.add('/etc/kept', file({ kind: 'bytes', data: new TextEncoder().encode('x') }, 1));
+      tree.add('/long', { type: 'symlink', perm: 0o777, uid: 0, gid: 0, mtime: MTIME, target: 'a/'.repeat(3000) });
+      return tree;
+    };
+    const absent = fresh();
+    const err = await writeTreeToDirectory(build(), absent).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DistrokitError);
+    expect((err as DistrokitError).code).toBe('SINK_WRITE_FAILED');
+    expect((err as DistrokitError).data.file).toBe(absent);
+    expect(existsSync(absent)).toBe(false);
+    // A target that existed (empty) stays, empty again.
+    const empty = fresh();
+    mkdirSync(empty);
+    const again = await writeTreeToDirectory(build(), empty).catch((e: unknown) => e);
+    expect((again as DistrokitError).code).toBe('SINK_WRITE_FAILED');
+    expect(readdirSync(empty)).toEqual([]);
+  });
+
+  it('writes a hard link to a symlink as a second name of the symlink (fuzzer finding)', async () => {
+    const tree = new Tree();
+    tree.add('/s', { type: 'symlink', perm: 0o777, uid: 0, gid: 0, mtime: MTIME, target: 'nowhere' });
+    tree.link('/h', '/s');
+    const out = fresh();
+    const result = await writeTreeToDirectory(tree, out);
+    expect(result.hardlinks).toBe(1);
+    expect(readlinkSync(join(out, 'h'))).toBe('nowhere');
+    expect(lstatSync(join(out, 'h')).ino).toBe(lstatSync(join(out, 's')).ino);
   });
 });
