@@ -1,6 +1,8 @@
 /**
- * Closure policy on crafted indexes, with apt-get -s as the oracle wherever
- * apt gives an answer; where we differ on purpose the test says so.
+ * Closure policy on crafted indexes (src/deb/policy.ts), with apt-get -s as
+ * the oracle: each case must agree with apt, or — a deliberate difference
+ * listed in docs/deb.md — apt must give the other answer the case names, so
+ * that the documentation has to change if apt ever agrees.
  */
 import { describe, expect, it } from 'vitest';
 import { DistrokitError } from '../../../formats/errors.js';
@@ -9,21 +11,32 @@ import { installGroups } from '../../../src/deb/install-groups.js';
 import { DebRepository } from '../../../src/deb/repository.js';
 import { aptSimulateInstall, syntheticAptSource } from '../../helpers/apt.js';
 
-async function repoOf(text: string): Promise<DebRepository> {
-  return DebRepository.fromIndexes([{ data: new TextEncoder().encode(text), name: 'Packages' }]);
+async function repoOf(text: string | readonly string[]): Promise<DebRepository> {
+  const texts = typeof text === 'string' ? [text] : text;
+  return DebRepository.fromIndexes(texts.map((t, k) => ({ data: new TextEncoder().encode(t), name: `Packages.${k}` })));
 }
 
 const stanza = (name: string, extra = '', version = '1.0', arch = 'amd64') =>
   `Package: ${name}\nVersion: ${version}\nArchitecture: ${arch}\nPriority: optional\n${extra}`.trim();
 
+/** apt's answer where it differs: what it installs (sorted names, and versions where given), or its error. */
+type AptAnswer = string[] | { fails: RegExp };
+
 interface Case {
   title: string;
-  index: string[];
+  /** One index's stanzas, or `indexes`: several, read in order (apt: one suite each, in sources.list order). */
+  index?: string[];
+  indexes?: string[][];
+  /** Release file text per index (apt only: distrokit reads Packages indexes). */
+  releases?: (string | undefined)[];
   install: string[];
+  recommends?: boolean;
   /** Expected closure (sorted names), or the expected problem codes. */
   expect: string[] | { problems: string[] };
-  /** apt must agree (default), or a documented reason why it differs. */
-  apt?: 'agrees' | { differs: string };
+  /** Versions expected for some packages of the closure. */
+  expectVersions?: Record<string, string>;
+  /** apt must agree (default), or differ as documented: the reason and apt's own answer. */
+  apt?: 'agrees' | { differs: string; apt: AptAnswer; aptVersions?: Record<string, string> };
 }
 
 const CASES: Case[] = [
@@ -123,23 +136,228 @@ const CASES: Case[] = [
     install: ['a'],
     expect: ['a', 'b'],
   },
+
+  // apt's provider order (policy.compareProviders), each rule against the one after it.
+  {
+    title: 'equal providers: the name first mentioned last wins (apt package ID), not the first name',
+    index: [stanza('app', 'Depends: virt'), stanza('pa', 'Provides: virt'), stanza('pb', 'Provides: virt')],
+    install: ['app'],
+    expect: ['app', 'pb'],
+  },
+  {
+    title: 'equal providers in the other order: again the one first mentioned last',
+    index: [stanza('app', 'Depends: virt'), stanza('pb', 'Provides: virt'), stanza('pa', 'Provides: virt')],
+    install: ['app'],
+    expect: ['app', 'pa'],
+  },
+  {
+    title: 'a mention in Suggests of an earlier stanza gives the lower package ID',
+    index: [stanza('app', 'Depends: virt\nSuggests: pb'), stanza('pa', 'Provides: virt'), stanza('pb', 'Provides: virt')],
+    install: ['app'],
+    expect: ['app', 'pa'],
+  },
+  {
+    title: 'a Depends target mentioned by an earlier stanza gives the lower package ID',
+    index: [stanza('lib', 'Depends: pz'), stanza('app', 'Depends: virt'), stanza('pa', 'Provides: virt'), stanza('pz', 'Provides: virt')],
+    install: ['app'],
+    expect: ['app', 'pa'],
+  },
+  {
+    title: "a target qualified ':any' is another package in apt's cache: no native package ID",
+    index: [stanza('lib', 'Depends: pb:any'), stanza('app', 'Depends: virt'), stanza('pa', 'Provides: virt'), stanza('pb', 'Provides: virt\nMulti-Arch: allowed')],
+    install: ['app'],
+    expect: ['app', 'pb'],
+  },
+  {
+    title: 'within one stanza, Provides comes after the relation fields whatever the text order',
+    index: [stanza('app', 'Depends: virt'), stanza('lib', 'Provides: pa\nSuggests: pb'), stanza('pa', 'Provides: virt'), stanza('pb', 'Provides: virt')],
+    install: ['app'],
+    expect: ['app', 'pa'],
+  },
+  {
+    title: 'a provider without a Priority field ranks before Priority: required',
+    index: [
+      stanza('app', 'Depends: virt'),
+      stanza('pa', 'Provides: virt').replace('optional', 'required'),
+      stanza('pb', 'Provides: virt').replace('Priority: optional\n', ''),
+      stanza('pc', 'Provides: virt').replace('optional', 'required'),
+    ],
+    install: ['app'],
+    expect: ['app', 'pb'],
+  },
+  {
+    title: 'an unknown Priority ranks as extra (the later package ID decides)',
+    index: [stanza('app', 'Depends: virt'), stanza('pb', 'Provides: virt').replace('optional', 'bogus'), stanza('pa', 'Provides: virt').replace('optional', 'extra')],
+    install: ['app'],
+    expect: ['app', 'pa'],
+  },
+  {
+    title: 'an unknown Priority ranks as extra, not after it',
+    index: [stanza('app', 'Depends: virt'), stanza('pa', 'Provides: virt').replace('optional', 'extra'), stanza('pb', 'Provides: virt').replace('optional', 'bogus')],
+    install: ['app'],
+    expect: ['app', 'pb'],
+  },
+  {
+    title: 'Priority is matched without regard to case',
+    index: [stanza('app', 'Depends: virt'), stanza('pa', 'Provides: virt').replace('optional', 'Important'), stanza('pb', 'Provides: virt')],
+    install: ['app'],
+    expect: ['app', 'pa'],
+  },
+  {
+    title: 'Important: yes ranks before a higher Priority',
+    index: [stanza('app', 'Depends: virt'), stanza('pb', 'Provides: virt\nImportant: yes'), stanza('pa', 'Provides: virt').replace('optional', 'required')],
+    install: ['app'],
+    expect: ['app', 'pb'],
+  },
+  {
+    title: 'Protected: yes counts as Important',
+    index: [stanza('app', 'Depends: virt'), stanza('pb', 'Provides: virt\nProtected: yes'), stanza('pa', 'Provides: virt').replace('optional', 'required')],
+    install: ['app'],
+    expect: ['app', 'pb'],
+  },
+  {
+    title: 'Essential: yes ranks before Important: yes',
+    index: [stanza('app', 'Depends: virt'), stanza('pb', 'Provides: virt\nEssential: yes'), stanza('pa', 'Provides: virt\nImportant: yes')],
+    install: ['app'],
+    expect: ['app', 'pb'],
+  },
+  {
+    title: "the providers' versions play no part",
+    index: [stanza('app', 'Depends: virt'), stanza('pa', 'Provides: virt', '9.0'), stanza('pb', 'Provides: virt', '0.1')],
+    install: ['app'],
+    expect: ['app', 'pb'],
+  },
+  {
+    title: 'Architecture: all is the native architecture in the provider order (all later wins)',
+    index: [stanza('app', 'Depends: virt'), stanza('pb', 'Provides: virt'), stanza('pa', 'Provides: virt', '1.0', 'all')],
+    install: ['app'],
+    expect: ['app', 'pa'],
+  },
+  {
+    title: 'Architecture: all is the native architecture in the provider order (native later wins)',
+    index: [stanza('app', 'Depends: virt'), stanza('pa', 'Provides: virt', '1.0', 'all'), stanza('pb', 'Provides: virt')],
+    install: ['app'],
+    expect: ['app', 'pb'],
+  },
+  {
+    title: 'a provider first seen in a later index has the higher package ID',
+    indexes: [[stanza('app', 'Depends: virt'), stanza('pa', 'Provides: virt')], [stanza('pb', 'Provides: virt')]],
+    install: ['app'],
+    expect: ['app', 'pb'],
+  },
+  {
+    title: 'a newer version in a later index keeps the package ID of its first mention',
+    indexes: [[stanza('app', 'Depends: virt'), stanza('pb', 'Provides: virt'), stanza('pa', 'Provides: virt')], [stanza('pb', 'Provides: virt', '2.0')]],
+    install: ['app'],
+    expect: ['app', 'pa'],
+  },
+  {
+    title: "an or-group tries the first alternative's providers before the next alternative",
+    index: [stanza('app', 'Depends: virt | real'), stanza('real').replace('optional', 'required'), stanza('pa', 'Provides: virt')],
+    install: ['app'],
+    expect: ['app', 'pa'],
+  },
+  {
+    title: 'a provider whose dependency no candidate meets is passed over',
+    index: [stanza('app', 'Depends: virt'), stanza('pa', 'Provides: virt'), stanza('pb', 'Provides: virt\nDepends: missing')],
+    install: ['app'],
+    expect: ['app', 'pa'],
+  },
+  {
+    title: 'an alternative whose dependency no candidate meets is passed over',
+    index: [stanza('app', 'Depends: a | b'), stanza('a', 'Depends: missing (>= 2)'), stanza('b')],
+    install: ['app'],
+    expect: ['app', 'b'],
+  },
+  {
+    title: 'an unmet Recommends is left out (with Recommends followed)',
+    index: [stanza('app', 'Depends: lib\nRecommends: missing, extra'), stanza('lib'), stanza('extra')],
+    install: ['app'],
+    recommends: true,
+    expect: ['app', 'extra', 'lib'],
+  },
+  {
+    title: 'a requested virtual name with one provider is that provider',
+    index: [stanza('pa', 'Provides: virt'), stanza('other')],
+    install: ['virt'],
+    expect: ['pa'],
+  },
+
+  // Deliberate differences from apt (docs/deb.md, "Policy"): apt must still answer otherwise.
+  {
+    title: 'a requested virtual name with several providers takes the first in provider order',
+    index: [stanza('pa', 'Provides: virt'), stanza('pb', 'Provides: virt')],
+    install: ['virt'],
+    expect: ['pb'],
+    apt: { differs: 'apt asks the user to choose a provider', apt: { fails: /'virt' has no installation candidate/ } },
+  },
+  {
+    title: 'an earlier choice is kept and a later conflict with it reported',
+    index: [stanza('app', 'Depends: b | c, a'), stanza('a', 'Conflicts: b'), stanza('b'), stanza('c')],
+    install: ['app'],
+    expect: { problems: ['DEB_CONFLICT'] },
+    apt: { differs: "apt un-marks b for a's Conflicts and its problem resolver then takes c", apt: ['a', 'app', 'c'] },
+  },
+  {
+    title: 'an alternative that fails two levels down is reported, not abandoned',
+    index: [stanza('app', 'Depends: a | b'), stanza('a', 'Depends: c'), stanza('b'), stanza('c', 'Depends: missing')],
+    install: ['app'],
+    expect: { problems: ['DEB_UNSATISFIABLE'] },
+    apt: { differs: 'apt backtracks from a when c cannot be installed and takes b', apt: ['app', 'b'] },
+  },
+  {
+    title: "pins and a Release file's NotAutomatic are not read: the highest version wins",
+    indexes: [[stanza('app', '', '1.0')], [stanza('app', '', '2.0')]],
+    releases: [undefined, 'NotAutomatic: yes\n'],
+    install: ['app'],
+    expect: ['app'],
+    expectVersions: { app: '2.0' },
+    apt: { differs: 'apt gives a NotAutomatic suite priority 1 and installs 1.0', apt: ['app'], aptVersions: { app: '1.0' } },
+  },
 ];
+
+/** apt-get -s install on the case's indexes: names installed and their versions, or apt's error. */
+async function aptAnswer(c: Case, texts: string[]): Promise<{ ok: true; installs: string[]; versions: Record<string, string> } | { ok: false; message: string }> {
+  const source = syntheticAptSource(texts, c.releases);
+  const result = await aptSimulateInstall(c.install, source, { recommends: c.recommends === true });
+  if (!result.ok) return result;
+  const versions = Object.fromEntries(result.instLines.map((l) => /^Inst (\S+) \((\S+)/.exec(l)!.slice(1, 3) as [string, string]));
+  return { ok: true, installs: result.installs, versions };
+}
 
 describe('closure policy on crafted indexes (apt-get -s as the oracle)', () => {
   for (const c of CASES) {
     it(c.title, async () => {
-      const text = `${c.index.join('\n\n')}\n`;
-      const closure = resolveClosure(await repoOf(text), c.install);
+      const texts = (c.indexes ?? [c.index!]).map((stanzas) => `${stanzas.join('\n\n')}\n`);
+      const closure = resolveClosure(await repoOf(texts), c.install, { recommends: c.recommends === true });
       const ours = closure.packages.map((p) => p.name).sort();
-      const apt = await aptSimulateInstall(c.install, syntheticAptSource(text));
       if (Array.isArray(c.expect)) {
         expect(closure.problems).toEqual([]);
         expect(ours).toEqual(c.expect);
-        expect(apt).toEqual({ ok: true, installs: c.expect });
+        for (const [name, version] of Object.entries(c.expectVersions ?? {})) expect(closure.packages.find((p) => p.name === name)?.version).toBe(version);
       } else {
         expect(closure.problems.map((p) => p.code)).toEqual(c.expect.problems);
         expect(closure.problems[0]!.message).toMatch(/^app/);
+      }
+      const apt = await aptAnswer(c, texts);
+      if (c.apt === undefined || c.apt === 'agrees') {
+        if (Array.isArray(c.expect)) {
+          expect(apt).toMatchObject({ ok: true, installs: c.expect });
+          if (c.expectVersions) expect(apt).toMatchObject({ versions: c.expectVersions });
+        } else expect(apt.ok).toBe(false);
+        return;
+      }
+      // A documented difference: apt gives its own answer, and it is not ours.
+      const theirs = c.apt.apt;
+      if (Array.isArray(theirs)) {
+        expect(apt).toMatchObject({ ok: true, installs: theirs });
+        if (c.apt.aptVersions) expect(apt).toMatchObject({ versions: c.apt.aptVersions });
+        const same = Array.isArray(c.expect) && theirs.join(' ') === c.expect.join(' ') && JSON.stringify(c.apt.aptVersions ?? {}) === JSON.stringify(c.expectVersions ?? {});
+        expect(same, 'apt now agrees: update the case and docs/deb.md').toBe(false);
+      } else {
         expect(apt.ok).toBe(false);
+        expect(apt.ok ? '' : apt.message).toMatch(theirs.fails);
+        expect(Array.isArray(c.expect), 'a documented failure of apt must be a success here').toBe(true);
       }
     });
   }
