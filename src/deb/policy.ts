@@ -112,16 +112,29 @@ function compareBeforeCacheOrder(target: string, a: DebPackage, b: DebPackage): 
 }
 
 /**
- * The candidates of one alternative in provider order (a new array). The
- * cache order is looked up only for candidates rules 1–4 leave tied: it costs
- * a search of the indexes' text.
+ * The candidates of one alternative in provider order, lazily: the cache
+ * order (a search of the indexes' text) is looked up only for a run of
+ * candidates rules 1–4 leave tied, and only when the caller gets that far —
+ * usually the first candidate is taken.
  */
-export function orderProviders(repo: DebRepository, target: string, candidates: readonly DebPackage[]): DebPackage[] {
+export function* providersInOrder(repo: DebRepository, target: string, candidates: readonly DebPackage[]): Generator<DebPackage> {
   const sorted = [...candidates].sort((a, b) => compareBeforeCacheOrder(target, a, b));
-  const tied = sorted.filter((p, k) => (k > 0 && compareBeforeCacheOrder(target, sorted[k - 1]!, p) === 0) || (k + 1 < sorted.length && compareBeforeCacheOrder(target, p, sorted[k + 1]!) === 0));
-  if (tied.length === 0) return sorted;
-  repo.findMentions(tied.map((p) => p.name));
-  return sorted.sort((a, b) => compareProviders(repo, target, a, b));
+  for (let k = 0; k < sorted.length; ) {
+    let end = k + 1;
+    while (end < sorted.length && compareBeforeCacheOrder(target, sorted[k]!, sorted[end]!) === 0) end++;
+    const tied = sorted.slice(k, end);
+    if (tied.length > 1) {
+      repo.findMentions(tied.map((p) => p.name));
+      tied.sort((a, b) => repo.compareCacheOrder(b.name, a.name));
+    }
+    yield* tied;
+    k = end;
+  }
+}
+
+/** The candidates of one alternative in provider order (a new array). */
+export function orderProviders(repo: DebRepository, target: string, candidates: readonly DebPackage[]): DebPackage[] {
+  return [...providersInOrder(repo, target, candidates)];
 }
 
 // ── Or-groups ────────────────────────────────────────────────────────────────
@@ -130,19 +143,18 @@ export function orderProviders(repo: DebRepository, target: string, candidates: 
  * The candidates of an or-group in the order apt tries them
  * (getAllPossibleSolutions): alternative by alternative as written, each
  * alternative's candidates in provider order; a package met twice keeps its
- * first place. The first one that can be installed wins.
+ * first place. The first one that can be installed wins (so they are yielded
+ * lazily).
  */
-export function groupCandidates(repo: DebRepository, group: AlternativeGroup): { dep: Dependency; pkg: DebPackage }[] {
-  const out: { dep: Dependency; pkg: DebPackage }[] = [];
+export function* groupCandidates(repo: DebRepository, group: AlternativeGroup): Generator<{ dep: Dependency; pkg: DebPackage }> {
   const seen = new Set<DebPackage>();
   for (const dep of group) {
-    for (const pkg of orderProviders(repo, dep.name, repo.satisfiers(dep))) {
+    for (const pkg of providersInOrder(repo, dep.name, repo.satisfiers(dep))) {
       if (seen.has(pkg)) continue;
       seen.add(pkg);
-      out.push({ dep, pkg });
+      yield { dep, pkg };
     }
   }
-  return out;
 }
 
 /**
@@ -174,11 +186,9 @@ export function dependenciesSatisfiable(repo: DebRepository, pkg: DebPackage): b
 export function requestedPackage(repo: DebRepository, name: string): DebPackage | undefined {
   const real = repo.candidate(name);
   if (real) return real;
-  return orderProviders(
-    repo,
-    name,
-    repo.providers(name).map((p) => p.pkg),
-  )[0];
+  const providers = repo.providers(name).map((p) => p.pkg);
+  for (const pkg of providersInOrder(repo, name, providers)) return pkg;
+  return undefined;
 }
 
 // ── The base system ──────────────────────────────────────────────────────────

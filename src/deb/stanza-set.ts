@@ -146,6 +146,9 @@ export class ParsedStanzas implements StanzaSet {
 
 const C = SCAN_COLUMNS;
 
+/** Bytes after which a package name can start in a field (space, tab, LF, ',', '|'). */
+const TOKEN_START_AFTER = new Set([0x20, 0x09, 0x0a, 0x2c, 0x7c]);
+
 /**
  * Whole stanzas the WebAssembly scan took as offsets into its scanner's bytes
  * (formats/deb822/packages-scan.ts). A stanza it did not vouch for is parsed
@@ -195,19 +198,24 @@ export class ScanPiece implements StanzaSet {
   }
 
   /**
-   * Searches the piece's text once per name: a hit is checked in its stanza
-   * (field and token boundaries, see cache-order.ts); a stanza without a real
-   * mention is skipped whole.
+   * Searches the piece's bytes for each name: a hit that starts a token is
+   * checked in its stanza (field and token boundaries, see cache-order.ts); a
+   * stanza without a real mention is skipped whole.
    */
   firstMentions(names: readonly string[], arch: string): (StanzaMention | undefined)[] {
     const base = this.col(0, SCAN_COL.START);
-    const text = this.scanner.latin1(base, this.col(this.count - 1, SCAN_COL.END));
+    const copy = this.scanner.bytes(base, this.col(this.count - 1, SCAN_COL.END));
+    const bytes = Buffer.from(copy.buffer, copy.byteOffset, copy.byteLength);
     return names.map((name) => {
-      for (let p = text.indexOf(name); p >= 0; ) {
+      for (let p = bytes.indexOf(name, 0, 'latin1'); p >= 0; ) {
+        if (p > 0 && !TOKEN_START_AFTER.has(bytes[p - 1]!)) {
+          p = bytes.indexOf(name, p + 1, 'latin1');
+          continue;
+        }
         const i = this.stanzaAt(base + p);
-        const m = this.mentionIn(i, name, arch, text, base);
+        const m = this.mentionIn(i, name, arch);
         if (m) return m;
-        p = text.indexOf(name, this.col(i, SCAN_COL.END) - base);
+        p = bytes.indexOf(name, this.col(i, SCAN_COL.END) - base, 'latin1');
       }
       return undefined;
     });
@@ -225,10 +233,11 @@ export class ScanPiece implements StanzaSet {
     return lo;
   }
 
-  private mentionIn(i: number, name: string, arch: string, text: string, base: number): StanzaMention | undefined {
+  private mentionIn(i: number, name: string, arch: string): StanzaMention | undefined {
     if (!this.scanned(i)) return firstMentionInRecords([[i, this.records[i]!]], name, arch);
     if (!this.archIs(i, arch) && !this.archIs(i, 'all')) return undefined;
-    const fields = fieldsOfText(text, this.col(i, SCAN_COL.START) - base, this.col(i, SCAN_COL.END) - base);
+    const text = this.scanner.latin1(this.col(i, SCAN_COL.START), this.col(i, SCAN_COL.END));
+    const fields = fieldsOfText(text, 0, text.length);
     const m = mentionInFields(this.name(i), (f) => fields.get(f), name, arch);
     return m && { stanza: i, field: m[0], at: m[1] };
   }
