@@ -20,6 +20,8 @@
  * of apt's cache decide where a package is stored, not its ID.
  */
 
+import type { StanzaSet } from './stanza-set.js';
+
 /** Where a name is first mentioned: index, stanza (reading order within the index), field rank, offset in the field. */
 export interface Mention {
   index: number;
@@ -106,4 +108,49 @@ export function fieldsOfText(text: string, from: number, to: number): Map<string
   }
   flush(to);
   return fields;
+}
+
+/** What CacheOrder reads: the stanza sets in reading order (each with the reference of its first stanza), and the native architecture. */
+export interface CacheOrderSource {
+  sets(): readonly { set: StanzaSet; base: number }[];
+  arch(): string;
+}
+
+/**
+ * The first mentions of names, looked up when a choice needs them (one pass
+ * over the sets for all the names asked at once) and remembered until the
+ * repository reads more stanzas.
+ */
+export class CacheOrder {
+  private readonly mentions = new Map<string, Mention | undefined>();
+  private setsSeen = 0;
+
+  constructor(private readonly source: CacheOrderSource) {}
+
+  /** Negative if name `a` has the lower package ID (was first mentioned before `b`). */
+  compare(a: string, b: string): number {
+    this.find([a, b]);
+    return compareMentions(this.mentions.get(a), this.mentions.get(b));
+  }
+
+  /** Looks up the names not known yet, in one pass over the sets: by index, then in reading order. */
+  find(names: readonly string[]): void {
+    const sets = this.source.sets();
+    if (sets.length !== this.setsSeen) {
+      this.mentions.clear();
+      this.setsSeen = sets.length;
+    }
+    let missing = [...new Set(names)].filter((n) => !this.mentions.has(n));
+    if (missing.length === 0) return;
+    const arch = this.source.arch();
+    const order = [...sets].sort((x, y) => x.set.index - y.set.index || x.base - y.base);
+    for (const { set, base } of order) {
+      set.firstMentions(missing, arch).forEach((m, j) => {
+        if (m) this.mentions.set(missing[j]!, { index: set.index, stanza: base + m.stanza, field: m.field, at: m.at });
+      });
+      missing = missing.filter((n) => !this.mentions.has(n));
+      if (missing.length === 0) return;
+    }
+    for (const n of missing) this.mentions.set(n, undefined);
+  }
 }

@@ -98,7 +98,7 @@ export function hasImportantFlag(pkg: DebPackage): boolean {
  * Version and name play no part. `target` is the dependency's name.
  */
 export function compareProviders(repo: DebRepository, target: string, a: DebPackage, b: DebPackage): number {
-  return compareBeforeCacheOrder(target, a, b) || repo.compareCacheOrder(b.name, a.name);
+  return compareBeforeCacheOrder(target, a, b) || repo.cacheOrder.compare(b.name, a.name);
 }
 
 /** Rules 1–4 of compareProviders. */
@@ -124,8 +124,8 @@ export function* providersInOrder(repo: DebRepository, target: string, candidate
     while (end < sorted.length && compareBeforeCacheOrder(target, sorted[k]!, sorted[end]!) === 0) end++;
     const tied = sorted.slice(k, end);
     if (tied.length > 1) {
-      repo.findMentions(tied.map((p) => p.name));
-      tied.sort((a, b) => repo.compareCacheOrder(b.name, a.name));
+      repo.cacheOrder.find(tied.map((p) => p.name));
+      tied.sort((a, b) => repo.cacheOrder.compare(b.name, a.name));
     }
     yield* tied;
     k = end;

@@ -8,7 +8,7 @@ import { lastAtOrBelow } from '../../formats/bytes.js';
 import { DistrokitError } from '../../formats/errors.js';
 import { type DebPackage, parsePackagesBatches, positionOf } from './packages.js';
 import { nameHash } from '../../formats/deb822/packages-scan.js';
-import { compareMentions, type Mention } from './cache-order.js';
+import { CacheOrder } from './cache-order.js';
 import { NameTable } from './name-table.js';
 import { candidateBeats } from './policy.js';
 import { ProvideIndex } from './provide-index.js';
@@ -88,8 +88,8 @@ export class DebRepository {
   private readonly contenders = new Map<number, number[]>();
   private readonly winners = new Map<number, number>();
   private readonly duplicatedInIndex: number[] = [];
-  /** First mentions of names (cache-order.ts), worked out when a choice needs them; cleared when packages are added. */
-  private readonly mentions = new Map<string, Mention | undefined>();
+  /** apt's package-ID order of names (cache-order.ts), looked up over the stanza sets when a choice needs it. */
+  readonly cacheOrder = new CacheOrder({ sets: () => this.sets.map((set, k) => ({ set, base: this.setStarts[k]! })), arch: () => this.arch });
   /** Satisfiers per dependency object; replaced whenever a package is added. */
   private satisfierCache = new WeakMap<Dependency, DebPackage[]>();
   private readonly allFields: boolean;
@@ -165,7 +165,6 @@ export class DebRepository {
       this.providerLists.clear();
       this.satisfierCache = new WeakMap();
     }
-    this.mentions.clear();
   }
 
   private addStanza(set: StanzaSet, i: number, ref: number): void {
@@ -304,33 +303,6 @@ export class DebRepository {
 
   get size(): number {
     return this.candidates.size;
-  }
-
-  /**
-   * Compares the package IDs apt's cache would give two names (cache-order.ts):
-   * negative if `a` was first mentioned before `b`. Worked out for the names
-   * asked about only, one pass over the indexes for all of them.
-   */
-  compareCacheOrder(a: string, b: string): number {
-    this.findMentions([a, b]);
-    return compareMentions(this.mentions.get(a), this.mentions.get(b));
-  }
-
-  /** Finds the first mentions of names not looked up yet, reading the stanza sets in index order. */
-  findMentions(names: readonly string[]): void {
-    let missing = [...new Set(names)].filter((n) => !this.mentions.has(n));
-    if (missing.length === 0) return;
-    const order = this.sets.map((set, k) => k).sort((x, y) => this.sets[x]!.index - this.sets[y]!.index || x - y);
-    for (const k of order) {
-      const set = this.sets[k]!;
-      const found = set.firstMentions(missing, this.arch);
-      found.forEach((m, j) => {
-        if (m) this.mentions.set(missing[j]!, { index: set.index, stanza: this.setStarts[k]! + m.stanza, field: m.field, at: m.at });
-      });
-      missing = missing.filter((n) => !this.mentions.has(n));
-      if (missing.length === 0) return;
-    }
-    for (const n of missing) this.mentions.set(n, undefined);
   }
 
   /** A relationship field of a package, parsed (and cached). */
