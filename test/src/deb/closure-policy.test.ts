@@ -169,6 +169,30 @@ const CASES: Case[] = [
     expect: ['app', 'pb'],
   },
   {
+    title: 'a target qualified with the native architecture gives the native package ID',
+    index: [stanza('lib', 'Depends: pb:amd64'), stanza('app', 'Depends: virt'), stanza('pa', 'Provides: virt'), stanza('pb', 'Provides: virt')],
+    install: ['app'],
+    expect: ['app', 'pa'],
+  },
+  {
+    title: 'a stanza of a foreign architecture gives no native package ID',
+    index: [stanza('lib', 'Depends: pb', '1.0', 'i386'), stanza('app', 'Depends: virt'), stanza('pa', 'Provides: virt'), stanza('pb', 'Provides: virt')],
+    install: ['app'],
+    expect: ['app', 'pb'],
+  },
+  {
+    title: 'a mention in a folded field counts',
+    index: [stanza('lib', 'Depends: libc6,\n pa'), stanza('libc6'), stanza('app', 'Depends: virt'), stanza('pb', 'Provides: virt'), stanza('pa', 'Provides: virt')],
+    install: ['app'],
+    expect: ['app', 'pb'],
+  },
+  {
+    title: 'a mention in a stanza the scan leaves to the generic parser (a folded Provides) counts',
+    index: [stanza('lib', 'Depends: pa\nProvides: foo,\n bar'), stanza('app', 'Depends: virt'), stanza('pb', 'Provides: virt'), stanza('pa', 'Provides: virt')],
+    install: ['app'],
+    expect: ['app', 'pb'],
+  },
+  {
     title: 'within one stanza, Provides comes after the relation fields whatever the text order',
     index: [stanza('app', 'Depends: virt'), stanza('lib', 'Provides: pa\nSuggests: pb'), stanza('pa', 'Provides: virt'), stanza('pb', 'Provides: virt')],
     install: ['app'],
