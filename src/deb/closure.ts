@@ -1,19 +1,20 @@
 /**
  * Dependency closure of Debian packages, deterministic and close to apt's
- * classic resolver (apt-pkg/depcache.cc MarkInstall):
+ * classic resolver (apt-pkg/depcache.cc MarkInstall), with every choice made
+ * by policy.ts:
  *
  * - the requested packages are marked first, then each one's dependencies are
- *   installed depth-first in field order (Pre-Depends, then Depends, then
- *   Recommends on request);
+ *   installed depth-first in field order (policy.followedFields);
  * - a dependency group already satisfied by a chosen package adds nothing;
- * - otherwise the first alternative that some candidate satisfies wins, and
- *   among its candidates (the real package and providers): the real package
- *   named, then Essential, then Important, then higher Priority, then name;
- * - a candidate that Conflicts/Breaks with a chosen package (either way) is
- *   passed over, so another alternative or provider is chosen where one exists.
+ * - otherwise the group's candidates are tried in apt's order
+ *   (policy.groupCandidates: alternatives as written, each one's candidates
+ *   in provider order), passing over one that Conflicts/Breaks with a chosen
+ *   package (either way) or whose own dependencies no candidate can meet
+ *   (policy.dependenciesSatisfiable).
  */
 import { DistrokitError } from '../../formats/errors.js';
 import type { DebPackage } from './packages.js';
+import { dependenciesSatisfiable, essentialBase, followedFields, groupCandidates, isCritical, NEGATIVE_FIELDS, requestedPackage } from './policy.js';
 import type { DebRepository, RelationField } from './repository.js';
 import { type AlternativeGroup, type Dependency, formatDependency } from './relation.js';
 
@@ -56,12 +57,6 @@ export interface Closure {
   problems: ClosureProblem[];
 }
 
-const PRIORITY_RANK: Record<string, number> = { required: 1, important: 2, standard: 3, optional: 4, extra: 5 };
-
-export function priorityRank(pkg: DebPackage): number {
-  return PRIORITY_RANK[pkg.priority?.toLowerCase() ?? ''] ?? 6;
-}
-
 class ClosureBuilder {
   readonly chosen = new Set<DebPackage>();
   readonly order: DebPackage[] = [];
@@ -81,14 +76,14 @@ class ClosureBuilder {
     private readonly repo: DebRepository,
     options: ClosureOptions,
   ) {
-    this.fields = options.recommends ? ['pre-depends', 'depends', 'recommends'] : ['pre-depends', 'depends'];
+    this.fields = followedFields(options.recommends === true);
   }
 
   choose(pkg: DebPackage, reason: Reason): void {
     this.chosen.add(pkg);
     this.order.push(pkg);
     this.reasons.set(pkg, reason);
-    for (const field of ['conflicts', 'breaks'] as const) {
+    for (const field of NEGATIVE_FIELDS) {
       for (const group of this.repo.relations(pkg, field)) {
         for (const dep of group) {
           let list = this.against.get(dep.name);
@@ -116,9 +111,10 @@ class ClosureBuilder {
         this.addEdge(frame.pkg, already, field);
         continue;
       }
-      const pick = this.pickCandidate(group);
+      const pick = this.pickCandidate(group, isCritical(field));
       if (!pick.pkg) {
-        this.problem(pick.conflict ? 'DEB_CONFLICT' : 'DEB_UNSATISFIABLE', frame.pkg, field, group, pick.conflict);
+        // apt leaves an unmet Recommends out; an unmet Pre-Depends or Depends is a problem.
+        if (isCritical(field)) this.problem(pick.conflict ? 'DEB_CONFLICT' : 'DEB_UNSATISFIABLE', frame.pkg, field, group, pick.conflict);
         continue;
       }
       this.choose(pick.pkg, { kind: 'dependency', parent: frame.pkg, field, dependency: group.map(formatDependency).join(' | ') });
@@ -148,39 +144,31 @@ class ClosureBuilder {
     return undefined;
   }
 
-  /** The first alternative with an installable candidate, and its best candidate by policy. */
-  private pickCandidate(group: AlternativeGroup): { pkg?: DebPackage; conflict?: string } {
+  /**
+   * The group's first candidate (policy.groupCandidates) that neither
+   * conflicts with the chosen set nor has a dependency no candidate meets.
+   * When only the latter kind is left, a critical group still takes the first
+   * of them, so that the problem reported names the missing dependency (apt
+   * fails the same install, one level up).
+   */
+  private pickCandidate(group: AlternativeGroup, critical: boolean): { pkg?: DebPackage; conflict?: string } {
     let conflict: string | undefined;
-    for (const dep of group) {
-      const candidates = this.repo.satisfiers(dep).sort((a, b) => this.preference(dep, a, b));
-      for (const c of candidates) {
-        const clash = this.conflictWithChosen(c);
-        if (clash) {
-          conflict ??= `${c.name} ${clash}`;
-          continue;
-        }
-        return { pkg: c };
+    let fallback: DebPackage | undefined;
+    for (const { pkg } of groupCandidates(this.repo, group)) {
+      const clash = this.conflictWithChosen(pkg);
+      if (clash) {
+        conflict ??= `${pkg.name} ${clash}`;
+        continue;
       }
+      if (dependenciesSatisfiable(this.repo, pkg)) return { pkg };
+      fallback ??= pkg;
     }
-    return { conflict };
-  }
-
-  /** Provider preference, like apt's CompareProviders: the named package, Essential, Important, Priority, then name. */
-  private preference(dep: Dependency, a: DebPackage, b: DebPackage): number {
-    const named = Number(b.name === dep.name) - Number(a.name === dep.name);
-    if (named) return named;
-    const essential = Number(b.essential) - Number(a.essential);
-    if (essential) return essential;
-    const important = Number(b.important) - Number(a.important);
-    if (important) return important;
-    const prio = priorityRank(a) - priorityRank(b);
-    if (prio) return prio;
-    return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+    return critical && fallback ? { pkg: fallback } : { conflict };
   }
 
   /** Describes a Conflicts/Breaks between `pkg` and a chosen package (either direction), if any. */
   conflictWithChosen(pkg: DebPackage): string | undefined {
-    for (const field of ['conflicts', 'breaks'] as const) {
+    for (const field of NEGATIVE_FIELDS) {
       for (const group of this.repo.relations(pkg, field)) {
         for (const dep of group) {
           for (const s of this.repo.satisfiers(dep)) {
@@ -225,18 +213,11 @@ export function chainTo(pkg: DebPackage, reasons: Map<DebPackage, Reason>): DebP
   return chain;
 }
 
-/** Resolves a requested name to a package: the real package, or the only (or best) provider of a virtual name. */
+/** The package a requested name stands for (policy.requestedPackage); an unknown name is an error. */
 function resolveRequested(repo: DebRepository, name: string): DebPackage {
-  const real = repo.candidate(name);
-  if (real) return real;
-  const providers = repo.providers(name).map((p) => p.pkg);
-  if (providers.length === 0) throw new DistrokitError('DEB_UNKNOWN_PACKAGE', `unknown package '${name}' (no package of that name and no provider)`, { entry: name });
-  return providers.sort((a, b) => priorityRank(a) - priorityRank(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))[0]!;
-}
-
-/** The Essential: yes and Priority: required packages of the repository, by name. */
-export function essentialBase(repo: DebRepository): DebPackage[] {
-  return repo.packages().filter((p) => p.essential || p.priority?.toLowerCase() === 'required');
+  const pkg = requestedPackage(repo, name);
+  if (!pkg) throw new DistrokitError('DEB_UNKNOWN_PACKAGE', `unknown package '${name}' (no package of that name and no provider)`, { entry: name });
+  return pkg;
 }
 
 export function resolveClosure(repo: DebRepository, requested: readonly string[], options: ClosureOptions = {}): Closure {

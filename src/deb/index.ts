@@ -7,7 +7,8 @@ export { parsePackages, parsePackagesBatches, packageFromStanza } from './packag
 export type { DebPackage, MultiArch, ParsePackagesOptions } from './packages.js';
 export { DebRepository } from './repository.js';
 export type { IndexInput, Provider, RelationField, RepositoryOptions } from './repository.js';
-export { resolveClosure, chainTo, essentialBase, priorityRank } from './closure.js';
+export { resolveClosure, chainTo } from './closure.js';
+export { aptPriority, candidateBeats, compareProviders, dependenciesSatisfiable, essentialBase, followedFields, groupCandidates, hasImportantFlag, isCritical, isRequiredBase, orderProviders, requestedPackage } from './policy.js';
 export type { Closure, ClosureOptions, ClosureProblem, Edge, Reason } from './closure.js';
 export { installGroups } from './install-groups.js';
 export { closureDocument, renderNix, renderList, joinUrl, whyDocument } from './output.js';

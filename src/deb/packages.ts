@@ -54,8 +54,10 @@ export interface ParsePackagesOptions {
 
 /** The fields a closure, its outputs and the repository model use. */
 export const CLOSURE_FIELDS: ReadonlySet<string> = new Set([
-  'package', 'version', 'architecture', 'multi-arch', 'essential', 'important', 'priority',
+  'package', 'version', 'architecture', 'multi-arch', 'essential', 'important', 'protected', 'priority',
   'filename', 'size', 'sha256', 'depends', 'pre-depends', 'recommends', 'conflicts', 'breaks', 'provides',
+  // Relations that only order providers (apt's package IDs, see cache-order.ts).
+  'suggests', 'replaces', 'enhances',
 ]);
 
 const MULTI_ARCH = new Set<MultiArch>(['no', 'same', 'foreign', 'allowed']);

@@ -8,10 +8,13 @@ import { lastAtOrBelow } from '../../formats/bytes.js';
 import { DistrokitError } from '../../formats/errors.js';
 import { checkNativeArch } from '../../formats/deb822/arch.js';
 import { type DebPackage, parsePackagesBatches, positionOf } from './packages.js';
-import { nameHash, SCAN_COL, SCAN_COLUMNS } from '../../formats/deb822/packages-scan.js';
+import { nameHash } from '../../formats/deb822/packages-scan.js';
+import { CacheOrder } from './cache-order.js';
 import { NameTable } from './name-table.js';
+import { candidateBeats } from './policy.js';
 import { ProvideIndex } from './provide-index.js';
 import { ParsedStanzas, ScanPiece, type StanzaSet, providesOf, scanPackagesChunks } from './scan.js';
+import { STANZA_KIND } from './stanza-set.js';
 import { type Dependency, parseRelations, type RelationList } from './relation.js';
 import { checkVersion, compareParsedVersions, type DebVersion, parseVersion, satisfiesOp } from './version.js';
 
@@ -86,6 +89,8 @@ export class DebRepository {
   private readonly contenders = new Map<number, number[]>();
   private readonly winners = new Map<number, number>();
   private readonly duplicatedInIndex: number[] = [];
+  /** apt's package-ID order of names (cache-order.ts), looked up over the stanza sets when a choice needs it. */
+  readonly cacheOrder = new CacheOrder({ sets: () => this.sets.map((set, k) => ({ set, base: this.setStarts[k]! })), arch: () => this.arch });
   /** Satisfiers per dependency object; replaced whenever a package is added. */
   private satisfierCache = new WeakMap<Dependency, DebPackage[]>();
   private readonly allFields: boolean;
@@ -154,7 +159,7 @@ export class DebRepository {
     this.sets.push(set);
     this.setStarts.push(base);
     this.stanzaCount += set.count;
-    if (set instanceof ScanPiece && set.scanner.arch === this.arch) this.addScanned(set, base);
+    if (set instanceof ScanPiece && set.scannedFor(this.arch)) this.addScanned(set, base);
     else for (let i = 0; i < set.count; i++) this.addStanza(set, i, base + i);
     const hashed = set.provideHashes();
     if (hashed) this.provideIndex.addHashes(hashed, base);
@@ -175,30 +180,27 @@ export class DebRepository {
   }
 
   /**
-   * addStanza for a scanned piece, straight from its columns: names whose hash
-   * is new go into the table in one tight loop (NameTable.insertNew); a stanza
-   * whose hash is there already (another stanza of its name, or a rare hash
+   * addStanza for a scanned piece, from its summary: names whose hash is new
+   * go into the table in one tight loop (NameTable.insertNew); a stanza whose
+   * hash is there already (another stanza of its name, or a rare hash
    * collision) and Provides are handled after it.
    */
   private addScanned(piece: ScanPiece, base: number): void {
-    const cols = piece.columns;
-    const n = piece.count;
-    const hashes = new Int32Array(n);
+    const { hashes, kinds } = piece.summary();
+    const n = kinds.length;
     const want = new Uint8Array(n);
-    for (let i = 0, k = 0; i < n; i++, k += SCAN_COLUMNS) {
-      hashes[i] = cols[k + SCAN_COL.NAME_HASH]!;
-      want[i] = cols[k + SCAN_COL.NAME_AT]! >= 0 && cols[k + SCAN_COL.ARCH_KIND] !== 0 ? 1 : 0;
-    }
+    for (let i = 0; i < n; i++) want[i] = kinds[i]! >= STANZA_KIND.WANTED ? 1 : 0;
     const met = this.candidates.insertNew(hashes, want, base);
     for (let m = 0; m < met.length; m += 2) this.insert(met[m]!, hashes[met[m]! - base]!);
-    for (let i = 0, k = 0; i < n; i++, k += SCAN_COLUMNS) {
-      if (cols[k + SCAN_COL.NAME_AT]! < 0) {
+    for (let i = 0; i < n; i++) {
+      const kind = kinds[i]!;
+      if (kind === STANZA_KIND.PARSED) {
         this.addStanza(piece, i, base + i); // a stanza parsed generically
         continue;
       }
       this.stats.stanzas++;
-      if (cols[k + SCAN_COL.ARCH_KIND] === 0) this.stats.otherArch++;
-      else if (cols[k + SCAN_COL.PROVIDES_AT]! >= 0) this.provider(base + i, cols[k + SCAN_COL.PROVIDES_SIMPLE] === 1);
+      if (kind === STANZA_KIND.OTHER_ARCH) this.stats.otherArch++;
+      else if (kind !== STANZA_KIND.WANTED) this.provider(base + i, kind === STANZA_KIND.WANTED_PROVIDES_HASHED);
     }
   }
 
@@ -248,15 +250,12 @@ export class DebRepository {
     return this.winnerOf(this.candidates.at(this.candidates.slotOfRef(h, ref)));
   }
 
-  /** Whether the stanza `ref` beats `old` of the same name: a higher version, or an equal one read earlier. */
+  /** Whether the stanza `ref` beats `old` of the same name as the candidate (policy.ts, candidateBeats). */
   private replaces(ref: number, old: number): boolean {
     // From the version strings: making package records for the thousands of names that
     // updates and security supersede costs more than the comparisons.
     const cmp = compareParsedVersions(this.versionAt(ref), this.versionAt(old));
-    if (cmp !== 0) return cmp > 0;
-    const a = this.indexOf(ref);
-    const b = this.indexOf(old);
-    return a < b || (a === b && ref < old);
+    return candidateBeats(cmp, { index: this.indexOf(ref), ref }, { index: this.indexOf(old), ref: old });
   }
 
   private versionAt(ref: number): DebVersion {

@@ -7,6 +7,7 @@
 import { parseDeb822Text } from '../../formats/deb822/index.js';
 import { nameHash, type PackagesScanner, SCAN_COL, SCAN_COLUMNS } from '../../formats/deb822/packages-scan.js';
 import { DistrokitError } from '../../formats/errors.js';
+import { fieldsOfText, mentionInFields } from './cache-order.js';
 import { type DebPackage, type MultiArch, packageFromStanza } from './packages.js';
 
 /**
@@ -63,6 +64,43 @@ export interface StanzaSet {
   /** (stanza, nameHash) pairs of provided names the scan hashed, if any. */
   provideHashes(): Int32Array | undefined;
   package(i: number): DebPackage;
+  /**
+   * For each name, the first stanza of the set (of architecture `arch` or
+   * 'all') that mentions it the way apt's cache creates a package, with the
+   * field rank and offset of that mention (cache-order.ts); undefined if none.
+   */
+  firstMentions(names: readonly string[], arch: string): (StanzaMention | undefined)[];
+}
+
+/** A mention of a name in stanza `stanza` of a set: field rank (cache-order.ts) and offset in that field. */
+export interface StanzaMention {
+  stanza: number;
+  field: number;
+  at: number;
+}
+
+/** The first stanza of `stanzas` (in order) mentioning `name`, checked through its record. */
+function firstMentionInRecords(stanzas: Iterable<[number, DebPackage]>, name: string, arch: string): StanzaMention | undefined {
+  for (const [i, pkg] of stanzas) {
+    if (pkg.architecture !== arch && pkg.architecture !== 'all') continue;
+    const m = mentionInFields(pkg.name, (f) => pkg.fields.get(f), name, arch);
+    if (m) return { stanza: i, field: m[0], at: m[1] };
+  }
+  return undefined;
+}
+
+/**
+ * How the repository takes each stanza of a scanned piece when reading it
+ * (ScanPiece.summary): parsed generically (ask the set), of another
+ * architecture, or of the wanted one without Provides, with Provides the scan
+ * did not hash, or with Provides it hashed.
+ */
+export const STANZA_KIND = { PARSED: 0, OTHER_ARCH: 1, WANTED: 2, WANTED_PROVIDES: 3, WANTED_PROVIDES_HASHED: 4 } as const;
+
+/** A scanned piece's stanzas as the repository reads them: name hashes and STANZA_KIND values. */
+export interface ScanSummary {
+  hashes: Int32Array;
+  kinds: Uint8Array;
 }
 
 /** Stanzas already parsed into records (the generic parser's output, or packages given directly). */
@@ -101,9 +139,15 @@ export class ParsedStanzas implements StanzaSet {
   package(i: number): DebPackage {
     return this.packages[i]!;
   }
+  firstMentions(names: readonly string[], arch: string): (StanzaMention | undefined)[] {
+    return names.map((name) => firstMentionInRecords(this.packages.entries(), name, arch));
+  }
 }
 
 const C = SCAN_COLUMNS;
+
+/** Bytes after which a package name can start in a field (space, tab, LF, ',', '|'). */
+const TOKEN_START_AFTER = new Set([0x20, 0x09, 0x0a, 0x2c, 0x7c]);
 
 /**
  * Whole stanzas the WebAssembly scan took as offsets into its scanner's bytes
@@ -131,6 +175,72 @@ export class ScanPiece implements StanzaSet {
   }
 
   readonly count: number;
+
+  /** Whether the scan compared architectures with `arch` (the ARCH_KIND column's native). */
+  scannedFor(arch: string): boolean {
+    return this.scanner.arch === arch;
+  }
+
+  /** Every stanza's name hash and STANZA_KIND, in one pass over the columns (the repository's read loop). */
+  summary(): ScanSummary {
+    const cols = this.columns;
+    const n = this.count;
+    const hashes = new Int32Array(n);
+    const kinds = new Uint8Array(n);
+    for (let i = 0, k = 0; i < n; i++, k += C) {
+      hashes[i] = cols[k + SCAN_COL.NAME_HASH]!;
+      if (cols[k + SCAN_COL.NAME_AT]! < 0) kinds[i] = STANZA_KIND.PARSED;
+      else if (cols[k + SCAN_COL.ARCH_KIND] === 0) kinds[i] = STANZA_KIND.OTHER_ARCH;
+      else if (cols[k + SCAN_COL.PROVIDES_AT]! < 0) kinds[i] = STANZA_KIND.WANTED;
+      else kinds[i] = cols[k + SCAN_COL.PROVIDES_SIMPLE] === 1 ? STANZA_KIND.WANTED_PROVIDES_HASHED : STANZA_KIND.WANTED_PROVIDES;
+    }
+    return { hashes, kinds };
+  }
+
+  /**
+   * Searches the piece's bytes for each name: a hit that starts a token is
+   * checked in its stanza (field and token boundaries, see cache-order.ts); a
+   * stanza without a real mention is skipped whole.
+   */
+  firstMentions(names: readonly string[], arch: string): (StanzaMention | undefined)[] {
+    const base = this.col(0, SCAN_COL.START);
+    const copy = this.scanner.bytes(base, this.col(this.count - 1, SCAN_COL.END));
+    const bytes = Buffer.from(copy.buffer, copy.byteOffset, copy.byteLength);
+    return names.map((name) => {
+      for (let p = bytes.indexOf(name, 0, 'latin1'); p >= 0; ) {
+        if (p > 0 && !TOKEN_START_AFTER.has(bytes[p - 1]!)) {
+          p = bytes.indexOf(name, p + 1, 'latin1');
+          continue;
+        }
+        const i = this.stanzaAt(base + p);
+        const m = this.mentionIn(i, name, arch);
+        if (m) return m;
+        p = bytes.indexOf(name, this.col(i, SCAN_COL.END) - base, 'latin1');
+      }
+      return undefined;
+    });
+  }
+
+  /** The stanza holding data offset `offset` (a binary search over the START column). */
+  private stanzaAt(offset: number): number {
+    let lo = 0;
+    let hi = this.count - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.col(mid, SCAN_COL.START) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  private mentionIn(i: number, name: string, arch: string): StanzaMention | undefined {
+    if (!this.scanned(i)) return firstMentionInRecords([[i, this.records[i]!]], name, arch);
+    if (!this.archIs(i, arch) && !this.archIs(i, 'all')) return undefined;
+    const text = this.scanner.latin1(this.col(i, SCAN_COL.START), this.col(i, SCAN_COL.END));
+    const fields = fieldsOfText(text, 0, text.length);
+    const m = mentionInFields(this.name(i), (f) => fields.get(f), name, arch);
+    return m && { stanza: i, field: m[0], at: m[1] };
+  }
 
   /** Column c of stanza i. */
   private col(i: number, c: number): number {

@@ -22,7 +22,7 @@ export interface AptSource {
 
 const BOOKWORM: AptSource = { lists: debianCache.lists, sourcesList: debianCache.sourcesList };
 
-function aptOptions(source: AptSource): string[] {
+function aptOptions(source: AptSource, recommends: boolean): string[] {
   if (!stateDir) {
     stateDir = mkdtempSync(join(tmpdir(), 'distrokit-apt-'));
     writeFileSync(join(stateDir, 'status'), '');
@@ -40,25 +40,23 @@ function aptOptions(source: AptSource): string[] {
     '-o', `Dir::Cache=${c}`,
     '-o', `Dir::Cache::pkgcache=${join(c, 'pkgcache.bin')}`,
     '-o', `Dir::Cache::srcpkgcache=${join(c, 'srcpkgcache.bin')}`,
-    '-o', 'APT::Install-Recommends=false',
+    '-o', `APT::Install-Recommends=${recommends}`,
     '-o', 'APT::Architecture=amd64',
     '-o', 'APT::Architectures::=amd64',
     '-o', 'Debug::NoLocking=1',
   ];
 }
 
-export type AptResult = { ok: true; installs: string[] } | { ok: false; message: string };
+/** Names installed (sorted) and apt's 'Inst …' lines as printed, or apt's error. */
+export type AptResult = { ok: true; installs: string[]; instLines: string[] } | { ok: false; message: string };
 
-/** The packages `apt-get -s install …` would install (names), or apt's error. */
-export async function aptSimulateInstall(packages: readonly string[], source: AptSource = BOOKWORM): Promise<AptResult> {
+/** The packages `apt-get -s install …` would install (names), or apt's error; Recommends only when asked. */
+export async function aptSimulateInstall(packages: readonly string[], source: AptSource = BOOKWORM, options: { recommends?: boolean } = {}): Promise<AptResult> {
   try {
-    const { stdout } = await run('apt-get', ['-s', '-q', ...aptOptions(source), 'install', ...packages], { maxBuffer: 1 << 26 });
-    const installs = stdout
-      .split('\n')
-      .filter((l) => l.startsWith('Inst '))
-      .map((l) => l.split(' ')[1]!)
-      .sort();
-    return { ok: true, installs };
+    const { stdout } = await run('apt-get', ['-s', '-q', ...aptOptions(source, options.recommends === true), 'install', ...packages], { maxBuffer: 1 << 26 });
+    const instLines = stdout.split('\n').filter((l) => l.startsWith('Inst '));
+    const installs = instLines.map((l) => l.split(' ')[1]!).sort();
+    return { ok: true, installs, instLines };
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string };
     return { ok: false, message: `${e.stdout ?? ''}${e.stderr ?? ''}`.trim().split('\n').slice(-6).join('\n') };
@@ -80,25 +78,35 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
 }
 
 /**
- * An apt source holding one synthetic Packages index (for policy tests on
- * crafted data). Filename/Size/SHA256 are filled in where missing, since apt
+ * An apt source of synthetic Packages indexes (for policy tests on crafted
+ * data): one suite per index, in the order given (apt reads them in
+ * sources.list order), each with an optional Release file (e.g. to say
+ * NotAutomatic). Filename/Size/SHA256 are filled in where missing, since apt
  * refuses to plan installing a package it could not download.
  */
-export function syntheticAptSource(packagesText: string): AptSource {
+export function syntheticAptSource(packagesText: string | readonly string[], releases: readonly (string | undefined)[] = []): AptSource {
   const dir = mkdtempSync(join(tmpdir(), 'distrokit-synth-'));
   mkdirSync(join(dir, 'lists'));
-  const stanzas = packagesText
-    .trim()
-    .split(/\n\s*\n/)
-    .map((st) => {
-      const name = /^Package:\s*(\S+)/m.exec(st)![1];
-      let out = st.trim();
-      if (!/^Filename:/m.test(out)) out += `\nFilename: pool/${name}.deb`;
-      if (!/^Size:/m.test(out)) out += '\nSize: 1000';
-      if (!/^SHA256:/m.test(out)) out += `\nSHA256: ${'0'.repeat(64)}`;
-      return out;
-    });
-  writeFileSync(join(dir, 'lists', 'example.org_debian_dists_test_main_binary-amd64_Packages'), `${stanzas.join('\n\n')}\n`);
-  writeFileSync(join(dir, 'sources.list'), 'deb [trusted=yes arch=amd64] http://example.org/debian test main\n');
+  const texts = typeof packagesText === 'string' ? [packagesText] : packagesText;
+  const lines = texts.map((text, k) => {
+    const suite = texts.length === 1 ? 'test' : `test${k}`;
+    const stanzas = text
+      .trim()
+      .split(/\n\s*\n/)
+      .filter((st) => st.trim() !== '')
+      .map((st) => {
+        const name = /^Package:\s*(\S+)/m.exec(st)![1];
+        let out = st.trim();
+        if (!/^Filename:/m.test(out)) out += `\nFilename: pool/${name}.deb`;
+        if (!/^Size:/m.test(out)) out += '\nSize: 1000';
+        if (!/^SHA256:/m.test(out)) out += `\nSHA256: ${'0'.repeat(64)}`;
+        return out;
+      });
+    writeFileSync(join(dir, 'lists', `example.org_debian_dists_${suite}_main_binary-amd64_Packages`), stanzas.length ? `${stanzas.join('\n\n')}\n` : '');
+    const release = releases[k];
+    if (release !== undefined) writeFileSync(join(dir, 'lists', `example.org_debian_dists_${suite}_Release`), `Suite: ${suite}\nCodename: ${suite}\nArchitectures: amd64\nComponents: main\n${release}`);
+    return `deb [trusted=yes arch=amd64] http://example.org/debian ${suite} main\n`;
+  });
+  writeFileSync(join(dir, 'sources.list'), lines.join(''));
   return { lists: join(dir, 'lists'), sourcesList: join(dir, 'sources.list') };
 }

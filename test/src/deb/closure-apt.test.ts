@@ -42,6 +42,14 @@ describe('closure equals apt-get -s install (no Recommends, empty status)', () =
     expect(v).toEqual({ set: COMMON_DEBIAN_PACKAGES, agree: true });
   });
 
+  it('a virtual name that several PHP 8.2 SAPIs provide (php8.2-json): the provider apt takes by package ID', async () => {
+    // All optional and not Essential: apt's last tie-break, the name first mentioned last (php8.2-phpdbg).
+    const v = await compareWithApt(['php-json']);
+    expect(v).toEqual({ set: ['php-json'], agree: true });
+    const repo = await bookworm();
+    expect(resolveClosure(repo, ['php-json']).packages.map((p) => p.name)).toContain('php8.2-phpdbg');
+  });
+
   it('at least 95% of 100 random sets of 1–5 packages', async () => {
     const repo = await bookworm();
     const names = repo.packages().map((p) => p.name);
