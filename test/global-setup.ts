@@ -12,9 +12,9 @@ export default function setup(): void {
   execFileSync('bin/distrokit', ['--version'], { stdio: ['ignore', 'ignore', 'inherit'] });
   execFileSync('bash', ['fixtures/gen/debian-indexes.sh'], { stdio: 'inherit' });
   execFileSync('bash', ['fixtures/gen/initrd-packages.sh'], { stdio: 'inherit' });
-  // RPM repositories (issue 3): rpmbuild + createrepo_c, cached by content hash.
+  // RPM repositories: rpmbuild + createrepo_c, cached by content hash.
   buildTestRepo();
-  // issue 4 (package archives): the real .debs of the common Debian closure
+  // package archives: the real .debs of the common Debian closure
   execFileSync('bash', ['fixtures/gen/debian-debs.sh'], { stdio: 'inherit' });
   execFileSync('bash', ['fixtures/gen/rpms.sh'], { stdio: 'inherit' });
 }

@@ -1,5 +1,5 @@
 /**
- * The CLI commands of issue 4, called as functions with stdout captured:
+ * The archive CLI commands, called as functions with stdout captured:
  * `archive list --json` against dpkg-deb + tarfile and rpm2cpio + bsdtar,
  * `archive extract` against dpkg-deb -x, `deb info` against dpkg-deb -f,
  * `rpm info` against rpm -qp --qf; usage errors.
