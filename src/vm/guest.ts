@@ -28,6 +28,8 @@ export function packageCacheDir(): string {
 }
 
 export interface GuestFiles {
+  /** Where the kernel came from (the --kernel path or the cached .deb), for error positions. */
+  source: string;
   kernel: string;
   initrd: string;
   kernelRelease: string;
@@ -118,7 +120,7 @@ export async function prepareGuest(options: GuestOptions, workDir: string): Prom
     const tree = await stage1Tree({ busybox, closure, command: commandLine(options.command), transport: 'virtio-ports' });
     const initrd = join(workDir, 'initrd.img');
     await writeInitrd(tree, initrd, { compression: 'lz4' });
-    return { kernel, initrd, kernelRelease: closure.version };
+    return { source: kernelSource, kernel, initrd, kernelRelease: closure.version };
   } finally {
     await store.close();
   }

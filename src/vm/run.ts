@@ -198,14 +198,14 @@ export async function runInVm(options: RunInVmOptions): Promise<RunInVmResult> {
   const workDir = await mkdtemp(join(tmpdir(), 'distrokit-vm-'));
   try {
     const guest = await prepareGuest(options, workDir);
-    if (options.signal?.aborted) throw new DistrokitError('VM_INTERRUPTED', 'the run was interrupted before the VM started', { file: guest.kernel });
+    if (options.signal?.aborted) throw new DistrokitError('VM_INTERRUPTED', 'the run was interrupted before the VM started', { file: guest.source });
     const files: RunFiles = { console: join(workDir, 'console'), stdout: join(workDir, 'stdout'), stderr: join(workDir, 'stderr'), status: join(workDir, 'status') };
     const args = runQemuArgs(guest.kernel, guest.initrd, files, options, accel);
     const end = await runQemu(options.qemu ?? 'qemu-system-x86_64', args, { ...options, timeoutMs }, files.console);
     const read = (p: string) => readFile(p).catch(() => Buffer.alloc(0));
     const consoleText = (await read(files.console)).toString();
     const status = (await read(files.status)).toString().trim();
-    if (end.reason !== 'exited' || !/^\d+$/.test(status)) throw classifyFailure(end, consoleText, options.kernel ?? guest.kernel, timeoutMs);
+    if (end.reason !== 'exited' || !/^\d+$/.test(status)) throw classifyFailure(end, consoleText, guest.source, timeoutMs);
     return {
       exitStatus: Number(status),
       stdout: await read(files.stdout),
