@@ -2,6 +2,7 @@
 import { DistrokitError } from '../../formats/errors.js';
 import { kvmUsable } from '../vm/qemu.js';
 import { runInVm } from '../vm/run.js';
+import { writeStdout } from './common.js';
 import { command, invoke } from './dispatch.js';
 import { integer, type OptionSpecs, type OptionValues, path } from './options.js';
 
@@ -25,11 +26,12 @@ and the virtio module closure); CMD runs as root in it, with busybox's applets.
 CMD's stdout and stderr come back on distrokit's stdout and stderr (over
 virtio-serial ports), and its exit status is distrokit's. Failures of the VM
 itself exit 1 with a code: VM_TIMEOUT, VM_PANIC, VM_NO_STAGE1, VM_NO_EXIT_STATUS.
-Without KVM the VM runs under TCG emulation (a notice says so).`,
+Without KVM the VM runs under TCG emulation (a notice says so). --json prints
+{exitStatus, stdout, stderr, accel, kernelRelease} instead of the streams.`,
   options: RUN_OPTIONS,
   positionals: { min: 1 },
   examples: ["distrokit vm run -- sh -c 'uname -a; cat /proc/cpuinfo | head -5'", 'distrokit vm run --kernel linux-image-6.1.0-57-cloud-amd64.deb --timeout 60 -- dmesg'],
-  run: ({ values, positionals }) => runCommand(values, positionals),
+  run: ({ values, positionals, format }) => runCommand(values, positionals, format === 'json'),
 });
 
 export const commands = [run];
@@ -37,7 +39,7 @@ export const commands = [run];
 /** In-process entry (tests): errors are thrown, not printed. */
 export const runVm = (args: string[]): Promise<number> => invoke('vm', commands, args);
 
-async function runCommand(values: RunValues, argv: string[]): Promise<number> {
+async function runCommand(values: RunValues, argv: string[], json: boolean): Promise<number> {
   const controller = new AbortController();
   let received: string | undefined;
   const onSignal = (signal: string) => {
@@ -57,6 +59,11 @@ async function runCommand(values: RunValues, argv: string[]): Promise<number> {
       onConsole: values.console ? (chunk) => process.stderr.write(chunk) : undefined,
       signal: controller.signal,
     });
+    if (json) {
+      const { exitStatus, accel, kernelRelease } = result;
+      await writeStdout(`${JSON.stringify({ exitStatus, stdout: result.stdout.toString(), stderr: result.stderr.toString(), accel, kernelRelease })}\n`);
+      return exitStatus;
+    }
     // The guest's bytes as they are (not decoded as text).
     if (result.stdout.length && !process.stdout.write(result.stdout)) await new Promise<void>((resolve) => process.stdout.once('drain', resolve));
     if (result.stderr.length) process.stderr.write(result.stderr);

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { initrdCache } from '../../helpers/cache.js';
 import { distrokit } from '../../helpers/cli.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/distrokit', import.meta.url));
@@ -61,6 +62,17 @@ describe('distrokit vm run (Debian cloud kernel under QEMU)', () => {
     expect(res.stdout).toBe('hi\n');
     expect(res.stderr).toContain('to stderr\n');
     expect(res.status).toBe(3);
+    expectNothingLeft(tmp);
+  }, 240_000);
+
+  it('--kernel takes an unpacked vmlinuz (modules beside it); --json gives the result as one object', () => {
+    const tmp = runTmp();
+    const boot = join(initrdCache.cloudRoot, 'boot');
+    const vmlinuz = join(boot, readdirSync(boot).find((f) => f.startsWith('vmlinuz-'))!);
+    const res = distrokit(['vm', 'run', '--kernel', vmlinuz, '--json', '--', 'sh', '-c', 'uname -r; echo oops >&2; exit 4'], { env: { TMPDIR: tmp } });
+    const release = vmlinuz.split('/').pop()!.slice('vmlinuz-'.length);
+    expect(JSON.parse(res.stdout)).toEqual({ exitStatus: 4, stdout: `${release}\n`, stderr: 'oops\n', accel: expect.stringMatching(/^(kvm|tcg)$/), kernelRelease: release });
+    expect(res.status).toBe(4);
     expectNothingLeft(tmp);
   }, 240_000);
 
