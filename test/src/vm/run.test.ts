@@ -81,7 +81,7 @@ describe('distrokit vm run (Debian cloud kernel under QEMU)', () => {
     const res = distrokit(['vm', 'run', '--timeout', '5', '--', 'sleep', '600'], { env: { TMPDIR: tmp } });
     expect(res.status).toBe(1);
     expect(res.stderr).toMatch(/distrokit: VM_TIMEOUT: .*within 5 s; console tail:\n/);
-    expect(res.stderr).toContain('stage1: running /distrokit/command');
+    // (Whether the guest got as far as the command in 5 s depends on the host's load: not asserted.)
     expect(res.stdout).toBe('');
     expectNothingLeft(tmp);
   }, 240_000);
