@@ -57,6 +57,9 @@ async function runCommand(values: RunValues, argv: string[], json: boolean): Pro
       cpus: values.cpus,
       timeoutMs: values.timeout * 1000,
       onConsole: values.console ? (chunk) => process.stderr.write(chunk) : undefined,
+      // Without --json the command's output is passed through as it arrives.
+      onStdout: json ? undefined : (chunk) => process.stdout.write(chunk),
+      onStderr: json ? undefined : (chunk) => process.stderr.write(chunk),
       signal: controller.signal,
     });
     if (json) {
@@ -64,9 +67,8 @@ async function runCommand(values: RunValues, argv: string[], json: boolean): Pro
       await writeStdout(`${JSON.stringify({ exitStatus, stdout: result.stdout.toString(), stderr: result.stderr.toString(), accel, kernelRelease })}\n`);
       return exitStatus;
     }
-    // The guest's bytes as they are (not decoded as text).
-    if (result.stdout.length && !process.stdout.write(result.stdout)) await new Promise<void>((resolve) => process.stdout.once('drain', resolve));
-    if (result.stderr.length) process.stderr.write(result.stderr);
+    // The streams were passed through as they came; wait until stdout has taken them.
+    if (process.stdout.writableNeedDrain) await new Promise<void>((resolve) => process.stdout.once('drain', resolve));
     return result.exitStatus;
   } catch (err) {
     if (err instanceof DistrokitError && err.code === 'VM_INTERRUPTED' && received) {

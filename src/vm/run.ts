@@ -33,6 +33,9 @@ export interface RunInVmOptions extends GuestOptions {
   qemu?: string;
   /** Console (ttyS0) bytes as they arrive. */
   onConsole?: (chunk: Buffer) => void;
+  /** The command's stdout and stderr bytes as they arrive (the result has them all as well). */
+  onStdout?: (chunk: Buffer) => void;
+  onStderr?: (chunk: Buffer) => void;
   /** Aborting kills the VM, cleans up and rejects with VM_INTERRUPTED. */
   signal?: AbortSignal;
 }
@@ -92,14 +95,14 @@ export function runQemuArgs(kernel: string, initrd: string, files: RunFiles, opt
   return args;
 }
 
-interface QemuEnd {
+export interface QemuEnd {
   code: number | null;
   stderr: string;
   reason: 'exited' | 'timeout' | 'aborted';
 }
 
 /** Runs QEMU in its own process group; the group is killed on timeout, abort, or if this process exits first. */
-function runQemu(qemu: string, args: string[], options: RunInVmOptions, consoleFile: string): Promise<QemuEnd> {
+function runQemu(qemu: string, args: string[], options: RunInVmOptions, files: RunFiles): Promise<QemuEnd> {
   return new Promise((resolve, reject) => {
     const child = spawn(qemu, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
     let stderr = '';
@@ -120,7 +123,14 @@ function runQemu(qemu: string, args: string[], options: RunInVmOptions, consoleF
     options.signal?.addEventListener('abort', onAbort);
     // A last resort: if node exits (uncaught error, process.exit) the VM goes with it.
     process.on('exit', killGroup);
-    const streamer = options.onConsole ? streamFile(consoleFile, options.onConsole) : undefined;
+    const streamers = (
+      [
+        [files.console, options.onConsole],
+        [files.stdout, options.onStdout],
+        [files.stderr, options.onStderr],
+      ] as const
+    ).flatMap(([file, sink]) => (sink ? [streamFile(file, sink)] : []));
+    const stopStreams = () => Promise.all(streamers.map((s) => s.stop()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const finish = () => {
       clearTimeout(timer);
@@ -129,7 +139,7 @@ function runQemu(qemu: string, args: string[], options: RunInVmOptions, consoleF
     };
     child.on('error', (err) => {
       finish();
-      streamer?.stop();
+      void stopStreams();
       reject(DistrokitError.wrap(err, 'VM_QEMU_MISSING', { file: qemu }));
     });
     child.on('close', (code) => {
@@ -137,8 +147,7 @@ function runQemu(qemu: string, args: string[], options: RunInVmOptions, consoleF
       // Make sure nothing QEMU started survives it.
       killGroup();
       const done = () => resolve({ code, stderr, reason });
-      if (streamer) streamer.stop().then(done, done);
-      else done();
+      stopStreams().then(done, done);
     });
     if (options.signal?.aborted) stop('aborted');
   });
@@ -178,7 +187,7 @@ function consoleTail(text: string): string {
 }
 
 /** The error for a run that ended without a status, from the console. */
-function classifyFailure(end: QemuEnd, consoleText: string, kernel: string, timeoutMs: number): DistrokitError {
+export function classifyFailure(end: QemuEnd, consoleText: string, kernel: string, timeoutMs: number): DistrokitError {
   const tail = consoleTail(consoleText);
   const at = { file: kernel };
   if (end.reason === 'aborted') return new DistrokitError('VM_INTERRUPTED', 'the run was interrupted; the VM was stopped', at);
@@ -201,7 +210,7 @@ export async function runInVm(options: RunInVmOptions): Promise<RunInVmResult> {
     if (options.signal?.aborted) throw new DistrokitError('VM_INTERRUPTED', 'the run was interrupted before the VM started', { file: guest.source });
     const files: RunFiles = { console: join(workDir, 'console'), stdout: join(workDir, 'stdout'), stderr: join(workDir, 'stderr'), status: join(workDir, 'status') };
     const args = runQemuArgs(guest.kernel, guest.initrd, files, options, accel);
-    const end = await runQemu(options.qemu ?? 'qemu-system-x86_64', args, { ...options, timeoutMs }, files.console);
+    const end = await runQemu(options.qemu ?? 'qemu-system-x86_64', args, { ...options, timeoutMs }, files);
     const read = (p: string) => readFile(p).catch(() => Buffer.alloc(0));
     const consoleText = (await read(files.console)).toString();
     const status = (await read(files.status)).toString().trim();

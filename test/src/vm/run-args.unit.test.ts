@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { commandLine } from '../../../src/vm/guest.js';
-import { runQemuArgs, tcgCalibrationParams } from '../../../src/vm/run.js';
+import { classifyFailure, type QemuEnd, runQemuArgs, tcgCalibrationParams } from '../../../src/vm/run.js';
 
 describe('vm run arguments', () => {
   it('quotes argv word by word, so the guest shell runs exactly these words', () => {
@@ -22,5 +22,24 @@ describe('vm run arguments', () => {
     expect(args).toContain('-chardev file,id=status,path=s -device virtserialport,bus=vs.0,chardev=status,name=distrokit.status');
     expect(args).toContain('-accel tcg');
     expect(runQemuArgs('k', 'i', files, { command: ['true'] }, 'kvm').join(' ')).not.toContain('tsc_early_khz');
+  });
+});
+
+describe('how a run without a status is classified', () => {
+  const end = (reason: QemuEnd['reason'], code: number | null = 0): QemuEnd => ({ code, stderr: '', reason });
+  const classify = (e: QemuEnd, console: string) => classifyFailure(e, console, 'k.deb', 5000);
+
+  it('by how QEMU ended first: timeout and interrupt win over what the console says', () => {
+    expect(classify(end('timeout', null), 'Kernel panic - not syncing: x\n')).toMatchObject({ code: 'VM_TIMEOUT', data: { file: 'k.deb' } });
+    expect(classify(end('timeout', null), 'line\n').message).toMatch(/within 5 s; console tail:\nline$/);
+    expect(classify(end('aborted', null), 'stage1: running /distrokit/command\n').code).toBe('VM_INTERRUPTED');
+  });
+
+  it('then by the console: panic, stage-1 failure, no stage 1 at all, or stage 1 without a status', () => {
+    expect(classify(end('exited'), '[ 1.0] Kernel panic - not syncing: sysrq triggered crash\n[ 1.1] trace\n').message).toMatch(/\(Kernel panic - not syncing: sysrq triggered crash\)/);
+    expect(classify(end('exited'), 'stage1: insmod a.ko\nstage1: FAILED: insmod a.ko failed\n')).toMatchObject({ code: 'VM_STAGE1_FAILED' });
+    expect(classify(end('exited'), '[ 0.5] Linux version 6.1\n').code).toBe('VM_NO_STAGE1');
+    expect(classify(end('exited'), 'stage1: running /distrokit/command\n').code).toBe('VM_NO_EXIT_STATUS');
+    expect(classify(end('exited', 1), 'stage1: running /distrokit/command\n').code).toBe('VM_QEMU_FAILED');
   });
 });
