@@ -5,7 +5,7 @@
  * stage-1 init of src/initrd with the virtio-serial transport. Everything is
  * written under `workDir`, which the caller owns and removes.
  */
-import { createWriteStream, existsSync, readdirSync } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -98,7 +98,7 @@ async function kernelFromDeb(deb: string, store: SpoolStore, workDir: string): P
 
 /** A vmlinuz path: its modules are looked up in ../lib/modules/VERSION (an unpacked package or a root's /boot). */
 async function kernelFromFile(vmlinuz: string): Promise<{ kernel: string; closure: ModuleClosure }> {
-  if (!existsSync(vmlinuz)) throw new DistrokitError('VM_KERNEL_INVALID', `kernel '${vmlinuz}' does not exist`, { file: vmlinuz });
+  if (!statSync(vmlinuz, { throwIfNoEntry: false })?.isFile()) throw new DistrokitError('VM_KERNEL_INVALID', `kernel '${vmlinuz}' is not a file`, { file: vmlinuz });
   const root = dirname(dirname(vmlinuz));
   const base = vmlinuz.split('/').pop()!;
   const modules = join(root, 'lib/modules');

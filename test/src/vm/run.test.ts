@@ -76,6 +76,25 @@ describe('distrokit vm run (Debian cloud kernel under QEMU)', () => {
     expectNothingLeft(tmp);
   }, 240_000);
 
+  it('a kernel that is not one is VM_KERNEL_INVALID / VM_PACKAGE_MISSING naming it, before any VM starts', () => {
+    const tmp = runTmp();
+    const env = { TMPDIR: tmp };
+    const busyboxDeb = join(initrdCache.dir, 'busybox.deb');
+    const cases: Array<[string[], RegExp, Record<string, string>?]> = [
+      [['--kernel', join(tmp, 'missing')], /VM_KERNEL_INVALID: .*missing.* is not a file/],
+      [['--kernel', initrdCache.dir], /VM_KERNEL_INVALID: .* is not a file/],
+      [['--kernel', busyboxDeb], /VM_KERNEL_INVALID: .*busybox\.deb.* has no boot\/vmlinuz-\*/],
+      [[], /VM_PACKAGE_MISSING: .*cloud\.deb/, { DISTROKIT_CACHE: join(tmp, 'no-cache') }],
+    ];
+    for (const [args, message, extraEnv] of cases) {
+      const res = distrokit(['vm', 'run', ...args, '--', 'true'], { env: { ...env, ...extraEnv } });
+      expect(res.status, args.join(' ')).toBe(1);
+      expect(res.stderr).toMatch(message);
+      expect(res.stderr).not.toMatch(/internal error/);
+    }
+    expectNothingLeft(tmp);
+  }, 240_000);
+
   it('--timeout stops a command that runs too long: VM_TIMEOUT with the console tail', () => {
     const tmp = runTmp();
     const res = distrokit(['vm', 'run', '--timeout', '5', '--', 'sleep', '600'], { env: { TMPDIR: tmp } });
