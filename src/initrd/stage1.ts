@@ -64,7 +64,8 @@ const BUSYBOX_APPLETS = [
   'chroot', 'ls', 'test', '[', 'mknod', 'ln', 'grep', 'sed', 'tr', 'dmesg', 'cp',
 ];
 
-function shellQuote(s: string): string {
+/** One word for a POSIX shell, single-quoted. */
+export function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 

@@ -13,7 +13,7 @@ import { Readable } from 'node:stream';
 import { DistrokitError } from '../../formats/errors.js';
 import { writeInitrd } from '../initrd/build.js';
 import { computeModuleClosure, type ModuleClosure } from '../initrd/modules.js';
-import { stage1Tree } from '../initrd/stage1.js';
+import { shellQuote, stage1Tree } from '../initrd/stage1.js';
 import { SpoolStore } from '../tree/content-store.js';
 import { layPackages } from '../tree/packages.js';
 import { contentChunks } from '../tree/sink-dir.js';
@@ -42,10 +42,6 @@ export interface GuestOptions {
   busyboxDeb?: string;
   /** argv of the command the guest runs. */
   command: string[];
-}
-
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /** argv as one shell command line (each word quoted: exec semantics, no re-splitting). */
