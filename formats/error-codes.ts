@@ -181,6 +181,11 @@ export const ERROR_CODES = {
     VM_TIMEOUT: 'the VM did not power off in time',
     VM_STAGE1_FAILED: 'the guest\'s stage 1 reported a failure',
     VM_NO_EXIT_STATUS: 'the guest reported no exit status',
+    VM_NO_STAGE1: 'the guest stopped before distrokit\'s stage 1 started (kernel or initrd problem)',
+    VM_PANIC: 'the guest kernel panicked',
+    VM_INTERRUPTED: 'the run was interrupted (SIGINT, SIGTERM or an abort); the VM was stopped',
+    VM_PACKAGE_MISSING: 'a package the VM needs (kernel, busybox-static) is not in the cache, or lacks the expected file',
+    VM_KERNEL_INVALID: 'a --kernel that is neither a vmlinuz with its modules nor a linux-image .deb',
   },
   fetch: {
     FETCH_FAILED: 'a download that failed (network error or HTTP error status)',

@@ -9,6 +9,7 @@ export const GROUPS: GroupSpec[] = [
   { name: 'ext4', summary: 'build ext4 filesystem images natively', load: async () => (await import('./ext4.js')).commands },
   { name: 'rpm', summary: 'RPM repositories: closures, version comparison, .rpm files', load: async () => (await import('./rpm.js')).commands },
   { name: 'archive', summary: 'list and extract .deb, .rpm, tar, cpio and ar archives', load: async () => (await import('./archive.js')).commands },
+  { name: 'vm', summary: 'run commands in a throw-away Linux VM (QEMU)', load: async () => (await import('./vm.js')).commands },
   { name: 'tree', summary: 'lay packages into one filesystem tree', load: async () => (await import('./tree.js')).commands },
 ];
 

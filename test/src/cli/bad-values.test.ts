@@ -45,6 +45,11 @@ const BAD_VALUES: Record<string, string[]> = {
   'initrd build --format': ['odc', 'json'],
   'initrd build --align': ['3', '6', '-4', 'x'],
 
+  'vm run --kernel': [''],
+  'vm run --memory': ['x', '0', '63', '1.5', ''],
+  'vm run --cpus': ['0', '65', 'x'],
+  'vm run --timeout': ['0', '-1', 'x', '86401'],
+
   'initrd modules --kernel': [''],
   'initrd modules --modules': ['', 'a,,b', 'a b', 'a/b'],
   'initrd modules --out': [''],

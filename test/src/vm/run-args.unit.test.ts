@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { commandLine } from '../../../src/vm/guest.js';
+import { classifyFailure, type QemuEnd, runQemuArgs, tcgCalibrationParams } from '../../../src/vm/run.js';
+
+describe('vm run arguments', () => {
+  it('quotes argv word by word, so the guest shell runs exactly these words', () => {
+    expect(commandLine(['sh', '-c', "echo 'hi'; exit 3"])).toBe(`'sh' '-c' 'echo '\\''hi'\\''; exit 3'`);
+    expect(commandLine(['echo', '$HOME', 'a b'])).toBe(`'echo' '$HOME' 'a b'`);
+  });
+
+  it('derives the TSC and delay-loop calibration from the host cpu MHz (HZ=250)', () => {
+    expect(tcgCalibrationParams('processor\t: 0\ncpu MHz\t\t: 2095.999\n')).toBe('tsc_early_khz=2095999 lpj=8383996');
+    expect(tcgCalibrationParams('processor\t: 0\n')).toBe('');
+  });
+
+  it('uses named virtio-serial ports for stdout, stderr and status, and ttyS0 for the console', () => {
+    const files = { console: 'c', stdout: 'o', stderr: 'e', status: 's' };
+    const args = runQemuArgs('k', 'i', files, { command: ['true'] }, 'tcg').join(' ');
+    expect(args).toContain('-serial file:c -device virtio-serial-pci,id=vs');
+    expect(args).toContain('-chardev file,id=stdout,path=o -device virtserialport,bus=vs.0,chardev=stdout,name=distrokit.stdout');
+    expect(args).toContain('-chardev file,id=stderr,path=e -device virtserialport,bus=vs.0,chardev=stderr,name=distrokit.stderr');
+    expect(args).toContain('-chardev file,id=status,path=s -device virtserialport,bus=vs.0,chardev=status,name=distrokit.status');
+    expect(args).toContain('-accel tcg');
+    expect(runQemuArgs('k', 'i', files, { command: ['true'] }, 'kvm').join(' ')).not.toContain('tsc_early_khz');
+  });
+});
+
+describe('how a run without a status is classified', () => {
+  const end = (reason: QemuEnd['reason'], code: number | null = 0): QemuEnd => ({ code, stderr: '', reason });
+  const classify = (e: QemuEnd, console: string) => classifyFailure(e, console, 'k.deb', 5000);
+
+  it('by how QEMU ended first: timeout and interrupt win over what the console says', () => {
+    expect(classify(end('timeout', null), 'Kernel panic - not syncing: x\n')).toMatchObject({ code: 'VM_TIMEOUT', data: { file: 'k.deb' } });
+    expect(classify(end('timeout', null), 'line\n').message).toMatch(/within 5 s; console tail:\nline$/);
+    expect(classify(end('aborted', null), 'stage1: running /distrokit/command\n').code).toBe('VM_INTERRUPTED');
+  });
+
+  it('then by the console: panic, stage-1 failure, no stage 1 at all, or stage 1 without a status', () => {
+    expect(classify(end('exited'), '[ 1.0] Kernel panic - not syncing: sysrq triggered crash\n[ 1.1] trace\n').message).toMatch(/\(Kernel panic - not syncing: sysrq triggered crash\)/);
+    expect(classify(end('exited'), 'stage1: insmod a.ko\nstage1: FAILED: insmod a.ko failed\n')).toMatchObject({ code: 'VM_STAGE1_FAILED' });
+    expect(classify(end('exited'), '[ 0.5] Linux version 6.1\n').code).toBe('VM_NO_STAGE1');
+    expect(classify(end('exited'), 'stage1: running /distrokit/command\n').code).toBe('VM_NO_EXIT_STATUS');
+    expect(classify(end('exited', 1), 'stage1: running /distrokit/command\n').code).toBe('VM_QEMU_FAILED');
+  });
+});

@@ -1,0 +1,139 @@
+/**
+ * `distrokit vm run` end to end: the real bin/distrokit boots Debian's cloud
+ * kernel (from the fixture cache) under QEMU with its natively built busybox
+ * initrd. Each run gets its own TMPDIR, so "nothing outlives a run" is checked
+ * exactly: the directory is empty afterwards and no process is left whose
+ * command line names it (QEMU's -kernel/-initrd live there).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { initrdCache } from '../../helpers/cache.js';
+import { distrokit } from '../../helpers/cli.js';
+
+const BIN = fileURLToPath(new URL('../../../bin/distrokit', import.meta.url));
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh TMPDIR for one run. */
+function runTmp(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'distrokit-vmtest-'));
+  dirs.push(dir);
+  return dir;
+}
+
+/** Pids of live processes whose command line mentions `text`. */
+function processesMentioning(text: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) pids.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return pids;
+}
+
+function expectNothingLeft(tmp: string): void {
+  expect(readdirSync(tmp)).toEqual([]);
+  expect(processesMentioning(tmp)).toEqual([]);
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('distrokit vm run (Debian cloud kernel under QEMU)', () => {
+  it("returns the command's stdout, stderr and exit status", () => {
+    const tmp = runTmp();
+    const res = distrokit(['vm', 'run', '--', 'sh', '-c', "echo hi; echo 'to stderr' >&2; exit 3"], { env: { TMPDIR: tmp } });
+    expect(res.stdout).toBe('hi\n');
+    expect(res.stderr).toContain('to stderr\n');
+    expect(res.status).toBe(3);
+    expectNothingLeft(tmp);
+  }, 240_000);
+
+  it('--kernel takes an unpacked vmlinuz (modules beside it); --json gives the result as one object', () => {
+    const tmp = runTmp();
+    const boot = join(initrdCache.cloudRoot, 'boot');
+    const vmlinuz = join(boot, readdirSync(boot).find((f) => f.startsWith('vmlinuz-'))!);
+    const res = distrokit(['vm', 'run', '--kernel', vmlinuz, '--json', '--', 'sh', '-c', 'uname -r; echo oops >&2; exit 4'], { env: { TMPDIR: tmp } });
+    const release = vmlinuz.split('/').pop()!.slice('vmlinuz-'.length);
+    expect(JSON.parse(res.stdout)).toEqual({ exitStatus: 4, stdout: `${release}\n`, stderr: 'oops\n', accel: expect.stringMatching(/^(kvm|tcg)$/), kernelRelease: release });
+    expect(res.status).toBe(4);
+    expectNothingLeft(tmp);
+  }, 240_000);
+
+  it('a kernel that is not one is VM_KERNEL_INVALID / VM_PACKAGE_MISSING naming it, before any VM starts', () => {
+    const tmp = runTmp();
+    const env = { TMPDIR: tmp };
+    const busyboxDeb = join(initrdCache.dir, 'busybox.deb');
+    const cases: Array<[string[], RegExp, Record<string, string>?]> = [
+      [['--kernel', join(tmp, 'missing')], /VM_KERNEL_INVALID: .*missing.* is not a file/],
+      [['--kernel', initrdCache.dir], /VM_KERNEL_INVALID: .* is not a file/],
+      [['--kernel', busyboxDeb], /VM_KERNEL_INVALID: .*busybox\.deb.* has no boot\/vmlinuz-\*/],
+      [[], /VM_PACKAGE_MISSING: .*cloud\.deb/, { DISTROKIT_CACHE: join(tmp, 'no-cache') }],
+    ];
+    for (const [args, message, extraEnv] of cases) {
+      const res = distrokit(['vm', 'run', ...args, '--', 'true'], { env: { ...env, ...extraEnv } });
+      expect(res.status, args.join(' ')).toBe(1);
+      expect(res.stderr).toMatch(message);
+      expect(res.stderr).not.toMatch(/internal error/);
+    }
+    expectNothingLeft(tmp);
+  }, 240_000);
+
+  it('--timeout stops a command that runs too long: VM_TIMEOUT with the console tail', () => {
+    const tmp = runTmp();
+    const res = distrokit(['vm', 'run', '--timeout', '5', '--', 'sleep', '600'], { env: { TMPDIR: tmp } });
+    expect(res.status).toBe(1);
+    expect(res.stderr).toMatch(/distrokit: VM_TIMEOUT: .*within 5 s; console tail:\n/);
+    // (Whether the guest got as far as the command in 5 s depends on the host's load: not asserted.)
+    expect(res.stdout).toBe('');
+    expectNothingLeft(tmp);
+  }, 240_000);
+
+  it('a kernel panic in the guest is VM_PANIC, not an exit status', () => {
+    const tmp = runTmp();
+    const res = distrokit(['vm', 'run', '--', 'sh', '-c', 'echo c > /proc/sysrq-trigger; exit 0'], { env: { TMPDIR: tmp } });
+    expect(res.status).toBe(1);
+    expect(res.stderr).toMatch(/distrokit: VM_PANIC: .*Kernel panic - not syncing: sysrq triggered crash/);
+    expectNothingLeft(tmp);
+  }, 240_000);
+
+  it('SIGINT to distrokit mid-run stops QEMU (its own process group) and removes the temporary files', async () => {
+    const tmp = runTmp();
+    const child = spawn(BIN, ['vm', 'run', '--console', '--', 'sleep', '600'], { env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    // Once the guest runs the command, QEMU is up: take its pid, then interrupt distrokit.
+    const qemuPid = await new Promise<number>((resolve, reject) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (stderr.includes('stage1: running /distrokit/command')) {
+          const pids = processesMentioning(tmp).filter((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('qemu-system-'));
+          if (pids.length === 1) resolve(pids[0]!);
+          else reject(new Error(`expected one QEMU, found ${pids.length}`));
+        }
+      });
+      child.on('close', () => reject(new Error(`distrokit ended before the command ran:\n${stderr}`)));
+    });
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toContain('distrokit: VM_INTERRUPTED: SIGINT');
+    expect(processAlive(qemuPid)).toBe(false);
+    expectNothingLeft(tmp);
+  }, 240_000);
+});
