@@ -186,6 +186,7 @@ export const ERROR_CODES = {
     VM_INTERRUPTED: 'the run was interrupted (SIGINT, SIGTERM or an abort); the VM was stopped',
     VM_PACKAGE_MISSING: 'a package the VM needs (kernel, busybox-static) is not in the cache, or lacks the expected file',
     VM_KERNEL_INVALID: 'a --kernel that is neither a vmlinuz with its modules nor a linux-image .deb',
+    VM_BAD_ENV: 'an environment variable for the guest command whose name is not a shell variable name',
   },
   fetch: {
     FETCH_FAILED: 'a download that failed (network error or HTTP error status)',

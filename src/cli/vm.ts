@@ -1,10 +1,25 @@
 /** `distrokit vm …`: run commands in a Linux VM (QEMU). */
 import { DistrokitError } from '../../formats/errors.js';
 import { kvmUsable } from '../vm/qemu.js';
+import { ENV_NAME } from '../vm/guest.js';
 import { runInVm } from '../vm/run.js';
-import { writeStdout } from './common.js';
+import { UsageError, writeStdout } from './common.js';
 import { command, invoke } from './dispatch.js';
-import { integer, type OptionSpecs, type OptionValues, path } from './options.js';
+import { checked, integer, type OptionSpecs, type OptionValues, path } from './options.js';
+
+/** NAME=VALUE with NAME a shell variable name (the guest's export). */
+const guestVariable = checked('NAME=VALUE', (text, option) => {
+  const eq = text.indexOf('=');
+  const name = eq < 0 ? text : text.slice(0, eq);
+  if (eq < 0 || !ENV_NAME.test(name)) throw new UsageError(`${option} ${JSON.stringify(text)} is not NAME=VALUE with NAME a shell variable name`);
+  return [name, text.slice(eq + 1)] as const;
+});
+
+/** An absolute directory of the guest (not checked on the host). */
+const guestDirectory = checked('DIR', (text, option) => {
+  if (!text.startsWith('/') || text.includes('\0')) throw new UsageError(`${option} ${JSON.stringify(text)} is not an absolute path`);
+  return text;
+});
 
 const RUN_OPTIONS = {
   kernel: { value: { ...path, placeholder: 'KERNEL' }, help: "a vmlinuz (modules in ../lib/modules) or a linux-image .deb\n(default: Debian's cloud kernel .deb from the cache)" },
@@ -12,6 +27,8 @@ const RUN_OPTIONS = {
   cpus: { value: integer(1, 64), default: '1', help: 'guest CPUs (default 1)' },
   timeout: { value: integer(1, 86_400, 'S'), default: '300', help: 'stop the VM after S seconds: VM_TIMEOUT (default 300)' },
   console: { help: 'stream the guest console (kernel and stage-1 log) to stderr' },
+  env: { value: guestVariable, multiple: true, help: 'set NAME=VALUE in the command\'s environment (repeatable)' },
+  workdir: { value: guestDirectory, help: 'run the command in DIR of the guest (an absolute path; default /)' },
 } as const satisfies OptionSpecs;
 type RunValues = OptionValues<typeof RUN_OPTIONS>;
 
@@ -30,7 +47,10 @@ Without KVM the VM runs under TCG emulation (a notice says so). --json prints
 {exitStatus, stdout, stderr, accel, kernelRelease} instead of the streams.`,
   options: RUN_OPTIONS,
   positionals: { min: 1 },
-  examples: ["distrokit vm run -- sh -c 'uname -a; cat /proc/cpuinfo | head -5'", 'distrokit vm run --kernel linux-image-6.1.0-57-cloud-amd64.deb --timeout 60 -- dmesg'],
+  examples: [
+    "distrokit vm run -- sh -c 'uname -a; cat /proc/cpuinfo | head -5'",
+    "distrokit vm run --env GREETING='hello world' --workdir /proc -- sh -c 'echo \"$GREETING\"; ls'",
+    'distrokit vm run --kernel linux-image-6.1.0-57-cloud-amd64.deb --timeout 60 -- dmesg'],
   run: ({ values, positionals, format }) => runCommand(values, positionals, format === 'json'),
 });
 
@@ -53,6 +73,8 @@ async function runCommand(values: RunValues, argv: string[], json: boolean): Pro
     const result = await runInVm({
       kernel: values.kernel,
       command: argv,
+      env: values.env,
+      workdir: values.workdir,
       memoryMiB: values.memory,
       cpus: values.cpus,
       timeoutMs: values.timeout * 1000,

@@ -42,11 +42,30 @@ export interface GuestOptions {
   busyboxDeb?: string;
   /** argv of the command the guest runs. */
   command: string[];
+  /** Environment variables set for the command, in order (NAME must be a shell variable name). */
+  env?: readonly (readonly [name: string, value: string])[];
+  /** Directory the command runs in (default: the guest's /). */
+  workdir?: string;
 }
 
-/** argv as one shell command line (each word quoted: exec semantics, no re-splitting). */
-export function commandLine(argv: readonly string[]): string {
-  return argv.map(shellQuote).join(' ');
+/** A shell variable name: what `export NAME=…` accepts. */
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * The guest's command script: an optional `cd` (a missing directory fails the
+ * run with the shell's message on the command's stderr and status 2), the
+ * `export`s, then argv as one command line (each word quoted: exec semantics,
+ * no re-splitting).
+ */
+export function commandLine(argv: readonly string[], context: Pick<GuestOptions, 'env' | 'workdir'> = {}): string {
+  const lines: string[] = [];
+  if (context.workdir !== undefined) lines.push(`cd ${shellQuote(context.workdir)} || exit 2`);
+  for (const [name, value] of context.env ?? []) {
+    if (!ENV_NAME.test(name)) throw new DistrokitError('VM_BAD_ENV', `environment variable name ${JSON.stringify(name)} is not a shell variable name`, { entry: name });
+    lines.push(`export ${shellQuote(`${name}=${value}`)}`);
+  }
+  lines.push(argv.map(shellQuote).join(' '));
+  return lines.join('\n');
 }
 
 function child(root: DirNode, path: string): TreeNode | undefined {
@@ -113,7 +132,7 @@ export async function prepareGuest(options: GuestOptions, workDir: string): Prom
     const kernelSource = options.kernel ?? defaultPackage('cloud');
     const { kernel, closure } = kernelSource.endsWith('.deb') ? await kernelFromDeb(kernelSource, store, workDir) : await kernelFromFile(kernelSource);
     const busybox = await busyboxFromDeb(options.busyboxDeb ?? defaultPackage('busybox'), store);
-    const tree = await stage1Tree({ busybox, closure, command: commandLine(options.command), transport: 'virtio-ports' });
+    const tree = await stage1Tree({ busybox, closure, command: commandLine(options.command, options), transport: 'virtio-ports' });
     const initrd = join(workDir, 'initrd.img');
     await writeInitrd(tree, initrd, { compression: 'lz4' });
     return { source: kernelSource, kernel, initrd, kernelRelease: closure.version };

@@ -49,6 +49,8 @@ const BAD_VALUES: Record<string, string[]> = {
   'vm run --memory': ['x', '0', '63', '1.5', ''],
   'vm run --cpus': ['0', '65', 'x'],
   'vm run --timeout': ['0', '-1', 'x', '86401'],
+  'vm run --env': ['', 'NOVALUE', '=x', '1A=x', 'A B=x'],
+  'vm run --workdir': ['', 'relative', 'tmp/x'],
 
   'initrd modules --kernel': [''],
   'initrd modules --modules': ['', 'a,,b', 'a b', 'a/b'],

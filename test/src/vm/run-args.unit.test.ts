@@ -8,6 +8,12 @@ describe('vm run arguments', () => {
     expect(commandLine(['echo', '$HOME', 'a b'])).toBe(`'echo' '$HOME' 'a b'`);
   });
 
+  it('puts --workdir and --env before the command, quoted; a bad name is VM_BAD_ENV', () => {
+    const env = [['A', "it's x"], ['B_2', 'l1\nl2']] as const;
+    expect(commandLine(['env'], { env, workdir: '/a b' })).toBe(`cd '/a b' || exit 2\nexport 'A=it'\\''s x'\nexport 'B_2=l1\nl2'\n'env'`);
+    expect(() => commandLine(['true'], { env: [['1A', 'x']] })).toThrow(expect.objectContaining({ code: 'VM_BAD_ENV' }));
+  });
+
   it('derives the TSC and delay-loop calibration from the host cpu MHz (HZ=250)', () => {
     expect(tcgCalibrationParams('processor\t: 0\ncpu MHz\t\t: 2095.999\n')).toBe('tsc_early_khz=2095999 lpj=8383996');
     expect(tcgCalibrationParams('processor\t: 0\n')).toBe('');

@@ -65,6 +65,17 @@ describe('distrokit vm run (Debian cloud kernel under QEMU)', () => {
     expectNothingLeft(tmp);
   }, 240_000);
 
+  it('--env and --workdir reach the command; a missing --workdir fails it with the shell\'s message', () => {
+    const tmp = runTmp();
+    const res = distrokit(['vm', 'run', '--env', 'A=x y', '--env', "B=it's", '--workdir', '/sys/kernel', '--', 'sh', '-c', 'echo "$A|$B|$(pwd)"'], { env: { TMPDIR: tmp } });
+    expect(res.stdout).toBe("x y|it's|/sys/kernel\n");
+    expect(res.status).toBe(0);
+    const missing = distrokit(['vm', 'run', '--workdir', '/no/such/dir', '--', 'true'], { env: { TMPDIR: tmp } });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('/no/such/dir');
+    expectNothingLeft(tmp);
+  }, 240_000);
+
   it('--kernel takes an unpacked vmlinuz (modules beside it); --json gives the result as one object', () => {
     const tmp = runTmp();
     const boot = join(initrdCache.cloudRoot, 'boot');
