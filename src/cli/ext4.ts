@@ -10,14 +10,7 @@ import { layPackages } from '../tree/packages.js';
 import type { DirNode } from '../tree/types.js';
 import { EXIT_OK, Progress, UsageError, writeStdout } from './common.js';
 import { command, invoke } from './dispatch.js';
-import { checked, dir, epoch, file, integer, oneOf, type OptionSpecs, type OptionValues, owner } from './options.js';
-
-function parseBytes(text: string, what: string): number {
-  const m = /^(\d+)([KMGT]?)(i?B)?$/i.exec(text);
-  if (!m) throw new UsageError(`${what} '${text}' is not a byte count`);
-  const mult = { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 }[m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G' | 'T'];
-  return Number(m[1]) * mult;
-}
+import { bytes, checked, dir, epoch, file, integer, oneOf, type OptionSpecs, type OptionValues, owner } from './options.js';
 
 const BUILD_OPTIONS = {
     out: { value: file, help: 'image to write (written to IMG.tmp-PID, renamed when complete)' },
@@ -27,7 +20,7 @@ const BUILD_OPTIONS = {
     'from-rpm': { value: file, multiple: true, help: "an .rpm's payload (repeatable)" },
     'merged-usr': { help: 'with --from-rpm/--from-deb: /bin, /sbin, /lib, /lib64 link into /usr' },
     size: {
-      value: checked('auto|min|BYTES', (text, option) => (text === 'auto' || text === 'min' ? text : parseBytes(text, option))),
+      value: checked('auto|min|BYTES', (text, option) => (text === 'auto' || text === 'min' ? text : bytes.parse(text, option))),
       help:
         "'auto' (default): the exact minimum plus headroom, by default the larger\nof 16 MiB and 10 % of the minimum's blocks free, and the larger of\n1,000 and 10 % of the used inodes free; 'min': the exact minimum\n(no free block); BYTES (K/M/G suffix ok): fails before writing if the\ntree does not fit",
     },
