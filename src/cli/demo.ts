@@ -7,9 +7,11 @@
  * debClosureGenerator + fillDiskWithDebs do, without a VM (maintainer scripts
  * are not run yet). It grows as capabilities land.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { APT_LISTS_DIR, machineBookwormLists } from '../fetch/apt-lists.js';
+import { cacheDir } from '../fetch/cache.js';
 import { downloadAll } from '../fetch/download.js';
 import { writeExt4 } from '../image/write.js';
 import { SpoolStore } from '../tree/content-store.js';
@@ -28,25 +30,6 @@ import { file } from './options.js';
 export const COMMON_DEBIAN_PACKAGES = [
   'base-passwd', 'dpkg', 'libc6-dev', 'perl', 'sysvinit-core', 'bash', 'gzip', 'bzip2', 'tar', 'grep', 'findutils', 'g++', 'make', 'curl', 'patch', 'diffutils',
 ];
-
-const LISTS = '/var/lib/apt/lists';
-
-/** The machine's Packages lists for bookworm, bookworm-updates and bookworm-security main (amd64), with their pool URLs. */
-export function machineBookwormLists(dir = LISTS): { path: string; urlPrefix: string }[] {
-  let files: string[];
-  try {
-    files = readdirSync(dir);
-  } catch {
-    files = [];
-  }
-  const out: { path: string; urlPrefix: string }[] = [];
-  for (const suite of ['bookworm', 'bookworm-updates', 'bookworm-security']) {
-    const file = files.find((f) => f.includes(`_dists_${suite}_main_binary-amd64_Packages`) && !f.endsWith('.diff_Index'));
-    if (!file) continue;
-    out.push({ path: join(dir, file), urlPrefix: `http://${file.slice(0, file.indexOf('_dists_')).replace(/_/g, '/')}` });
-  }
-  return out;
-}
 
 const demo = command({
   name: 'demo',
@@ -74,7 +57,7 @@ export const commands = [demo];
 async function runDemo(closureOnly: boolean, out: string, json: boolean): Promise<number> {
   const lists = machineBookwormLists();
   if (lists.length === 0)
-    throw new DistrokitError('DEMO_NO_APT_LISTS', `no bookworm Packages lists in ${LISTS}; run 'apt-get update' first`, { file: LISTS });
+    throw new DistrokitError('DEMO_NO_APT_LISTS', `no bookworm Packages lists in ${APT_LISTS_DIR}; run 'apt-get update' first`, { file: APT_LISTS_DIR });
   const started = performance.now();
   const repo = new DebRepository();
   process.stderr.write(`reading ${lists.map((l) => l.path).join(', ')}\n`);
@@ -105,7 +88,7 @@ async function runDemo(closureOnly: boolean, out: string, json: boolean): Promis
 
 /** Downloads the closure's .debs and writes them, laid in install order, as an ext4 image. */
 async function buildImage(doc: ClosureDocument, out: string): Promise<void> {
-  const cache = join(process.env.DISTROKIT_CACHE ?? join(homedir(), '.cache', 'distrokit'), 'debs', 'demo');
+  const cache = cacheDir('debs', 'demo');
   const items = doc.packages.map((p) => {
     if (!p.url || !p.location || p.checksum?.type !== 'sha256') throw new DistrokitError('DEMO_NO_URL', `package ${p.name} has no Filename/SHA256 in its index`, { entry: p.name });
     return { url: p.url, name: basename(p.location), sha256: p.checksum.value, size: p.size ?? undefined };

@@ -6,11 +6,11 @@
  * written under `workDir`, which the caller owns and removes.
  */
 import { createWriteStream, existsSync, readdirSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { DistrokitError } from '../../formats/errors.js';
+import { cacheDir } from '../fetch/cache.js';
 import { writeInitrd } from '../initrd/build.js';
 import { computeModuleClosure, type ModuleClosure } from '../initrd/modules.js';
 import { shellQuote, stage1Tree } from '../initrd/stage1.js';
@@ -24,7 +24,7 @@ export const GUEST_MODULES = ['virtio_pci', 'virtio_console'];
 
 /** Where fixtures/gen/initrd-packages.sh caches the Debian cloud kernel and busybox-static .debs. */
 export function packageCacheDir(): string {
-  return join(process.env.DISTROKIT_CACHE ?? join(homedir(), '.cache', 'distrokit'), 'initrd');
+  return cacheDir('initrd');
 }
 
 export interface GuestFiles {
