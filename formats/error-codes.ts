@@ -188,6 +188,18 @@ export const ERROR_CODES = {
     VM_KERNEL_INVALID: 'a --kernel that is neither a vmlinuz with its modules nor a linux-image .deb',
     VM_BAD_ENV: 'an environment variable for the guest command whose name is not a shell variable name',
   },
+  image: {
+    IMAGE_NO_INDEXES: 'image debian found no indexes: no --index and no bookworm apt lists (apt-get update not run)',
+    IMAGE_UNRESOLVED: 'the closure of an image has unmet dependencies or conflicts',
+    IMAGE_BAD_LOCK: 'a --lock file that is not a complete closure document from deb closure',
+    IMAGE_DEB_MISSING: 'a .deb of the image is not in the --debs directory or file:// mirror',
+    IMAGE_NO_CHECKSUM: 'a package of the image whose index gives no Filename or SHA256',
+    IMAGE_NO_URL: 'a package of the image with no mirror to download it from',
+    IMAGE_NO_DPKG: 'the unpacked packages have no /bin/sh or dpkg to configure them with',
+    IMAGE_MAINTSCRIPT_FAILED: 'dpkg failed to install a package in the guest (a maintainer script failed); names the package',
+    IMAGE_POST_INSTALL_FAILED: 'the --post-install command failed in the guest',
+    IMAGE_CONFIGURE_FAILED: 'configuring the packages in the guest failed otherwise (dpkg --audit, the guest command)',
+  },
   fetch: {
     FETCH_FAILED: 'a download that failed (network error or HTTP error status)',
     FETCH_HTTP_STATUS: 'a download answered with an HTTP error status',

@@ -1,29 +1,21 @@
 /**
- * `distrokit demo`: the main job on a built-in default. It reads this
- * machine's own bookworm apt lists (main, updates, security; LZ4 as apt keeps
- * them), resolves the closure of nixpkgs' common Debian package set, prints it
- * in install groups, downloads the .debs (sha256-verified, cached), lays them
- * into one tree and writes it as an ext4 image natively — what nixpkgs'
- * debClosureGenerator + fillDiskWithDebs do, without a VM (maintainer scripts
- * are not run yet). It grows as capabilities land.
+ * `distrokit demo`: the main job on a built-in default, the whole pipeline.
+ * It reads this machine's own bookworm apt lists, resolves the closure of
+ * nixpkgs' common Debian package set plus the Essential/required base, prints
+ * it in install groups, and builds a configured Debian image with `image
+ * debian`'s library function (download, native unpack, ext4, boot, dpkg
+ * configures every package), then compiles and runs a C program with the
+ * guest's gcc — what nixpkgs' debClosureGenerator + fillDiskWithDebs +
+ * runInLinuxImage do.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
 import { APT_LISTS_DIR, machineBookwormLists } from '../fetch/apt-lists.js';
-import { cacheDir } from '../fetch/cache.js';
-import { downloadAll } from '../fetch/download.js';
-import { writeExt4 } from '../image/write.js';
-import { SpoolStore } from '../tree/content-store.js';
-import { layPackages } from '../tree/packages.js';
-import type { ClosureDocument } from '../deb/output.js';
 import { DistrokitError } from '../../formats/errors.js';
-import { resolveClosure } from '../deb/closure.js';
-import { installGroups } from '../deb/install-groups.js';
-import { closureDocument } from '../deb/output.js';
-import { DebRepository } from '../deb/repository.js';
-import { EXIT_FAIL, EXIT_OK, Progress, writeStdout } from './common.js';
+import { buildDebianImage } from '../vm/debian/image.js';
+import { planImage } from '../vm/debian/plan.js';
+import { kvmUsable } from '../vm/qemu.js';
+import { EXIT_OK, writeStdout } from './common.js';
 import { command } from './dispatch.js';
+import { imageProgressPrinter } from './image.js';
 import { file } from './options.js';
 
 /** nixpkgs' commonDebianPackages with today's names (sysvinit → sysvinit-core, diff → diffutils). */
@@ -38,10 +30,11 @@ const demo = command({
   description: [
     "Resolves the closure of nixpkgs' common Debian package set",
     `(${COMMON_DEBIAN_PACKAGES.join(' ')})`,
-    "from this machine's bookworm apt lists and prints its install groups; then downloads",
-    'the .debs (sha256-checked, cached in ~/.cache/distrokit/debs/demo), lays them into one',
-    'tree and writes an ext4 image (default ./distrokit-demo.img). With --json: the closure',
-    "document (as 'deb closure'), and no image.",
+    "plus the Essential/required base from this machine's bookworm apt lists and prints its",
+    'install groups; then downloads the .debs (sha256-checked, cached in ~/.cache/distrokit),',
+    'unpacks them natively, writes an ext4 image (default ./distrokit-demo.img), boots it in',
+    "QEMU, lets dpkg configure every package, and compiles and runs a C program with the guest's",
+    "gcc; each stage's time is printed. With --json: the closure document (as 'deb closure'), no image.",
   ].join('\n'),
   options: {
     'closure-only': { help: 'stop after the closure' },
@@ -54,65 +47,61 @@ const demo = command({
 
 export const commands = [demo];
 
+/** The program the demo compiles and runs inside the configured guest, with the guest's own gcc. */
+export const DEMO_PROGRAM = `set -e
+cat > /tmp/hello.c <<'EOF'
+#include <stdio.h>
+#include <sys/utsname.h>
+int main(void) {
+  struct utsname u;
+  uname(&u);
+  printf("hello from a C program compiled inside the image: %s %s %s\\n", u.sysname, u.release, u.machine);
+  return 0;
+}
+EOF
+gcc --version | head -n 1
+gcc -O2 -Wall -o /tmp/hello /tmp/hello.c
+/tmp/hello
+rm -f /tmp/hello /tmp/hello.c`;
+
 async function runDemo(closureOnly: boolean, out: string, json: boolean): Promise<number> {
   const lists = machineBookwormLists();
   if (lists.length === 0)
     throw new DistrokitError('DEMO_NO_APT_LISTS', `no bookworm Packages lists in ${APT_LISTS_DIR}; run 'apt-get update' first`, { file: APT_LISTS_DIR });
   const started = performance.now();
-  const repo = new DebRepository();
   process.stderr.write(`reading ${lists.map((l) => l.path).join(', ')}\n`);
-  await repo.addIndexes(lists.map((l) => ({ path: l.path })));
-  const closure = resolveClosure(repo, COMMON_DEBIAN_PACKAGES);
-  const groups = installGroups(closure);
-  const doc = closureDocument(COMMON_DEBIAN_PACKAGES, groups, (p) => lists[p.origin.index]?.urlPrefix, { repoOf: (p) => lists[p.origin.index]?.path, problems: closure.problems });
+  const doc = await planImage({ packages: COMMON_DEBIAN_PACKAGES, indexes: lists, essential: true });
   const ms = performance.now() - started;
   if (json) {
     await writeStdout(`${JSON.stringify(doc, null, 2)}\n`);
-  } else {
-    const lines = [
-      `Closure of nixpkgs' common Debian package set on bookworm (${repo.size} candidate packages from ${lists.length} lists):`,
-      `  ${doc.packages.length} packages, ${groups.length} install groups, ${(doc.packages.reduce((n, p) => n + (p.size ?? 0), 0) / 1e6).toFixed(1)} MB of .debs`,
-      '',
-      ...groups.map((g, i) => `  ${String(i).padStart(3)}  ${g.map((p) => `${p.name}=${p.version}`).join('  ')}`),
-      '',
-      `resolved in ${ms.toFixed(0)} ms`,
-    ];
-    await writeStdout(`${lines.join('\n')}\n`);
+    return EXIT_OK;
   }
-  for (const p of closure.problems) process.stderr.write(`distrokit: ${p.code}: ${p.message}\n`);
-  if (closure.problems.length) return EXIT_FAIL;
-  if (closureOnly || json) return EXIT_OK;
-  await buildImage(doc, out);
-  return EXIT_OK;
-}
-
-/** Downloads the closure's .debs and writes them, laid in install order, as an ext4 image. */
-async function buildImage(doc: ClosureDocument, out: string): Promise<void> {
-  const cache = cacheDir('debs', 'demo');
-  const items = doc.packages.map((p) => {
-    if (!p.url || !p.location || p.checksum?.type !== 'sha256') throw new DistrokitError('DEMO_NO_URL', `package ${p.name} has no Filename/SHA256 in its index`, { entry: p.name });
-    return { url: p.url, name: basename(p.location), sha256: p.checksum.value, size: p.size ?? undefined };
+  const versions = new Map(doc.packages.map((p) => [p.name, p.version]));
+  const lines = [
+    `Closure of nixpkgs' common Debian package set plus the Essential/required base, on bookworm (${lists.length} apt lists):`,
+    `  ${doc.packages.length} packages, ${doc.groups.length} install groups, ${(doc.packages.reduce((n, p) => n + (p.size ?? 0), 0) / 1e6).toFixed(1)} MB of .debs`,
+    '',
+    ...doc.groups.map((g, i) => `  ${String(i).padStart(3)}  ${g.map((name) => `${name}=${versions.get(name)}`).join('  ')}`),
+    '',
+    `resolved in ${ms.toFixed(0)} ms`,
+  ];
+  await writeStdout(`${lines.join('\n')}\n`);
+  if (closureOnly) return EXIT_OK;
+  if (!kvmUsable()) process.stderr.write('distrokit: KVM is not available (/dev/kvm); the VM runs under TCG emulation (slow)\n');
+  const summary = await buildDebianImage({
+    out,
+    packages: COMMON_DEBIAN_PACKAGES,
+    closure: doc,
+    postInstall: DEMO_PROGRAM,
+    onProgress: imageProgressPrinter(false),
+    onGuestOutput: (line) => process.stdout.write(`  guest: ${line}\n`),
   });
-  const started = performance.now();
-  const progress = new Progress();
-  const files = await downloadAll(items, cache, { onProgress: (done, total) => progress.update(`downloading .debs: ${done}/${total}`) });
-  progress.done(`downloaded ${files.length} .debs into ${cache}`);
-  const spool = mkdtempSync(join(tmpdir(), 'distrokit-demo-'));
-  const store = new SpoolStore({ dir: spool });
-  try {
-    const tree = await layPackages(files, { store, onPackage: ({ index, total }) => progress.update(`reading .debs: ${index + 1}/${total}`) });
-    progress.update(`writing ${out}`, true);
-    // The default headroom (at least 16 MiB and 1,000 inodes free, 10 % for larger trees): room for a first boot.
-    const summary = await writeExt4(tree.root, out, {});
-    progress.done();
-    const conflicts = tree.conflicts.length;
-    await writeStdout(
-      `\n${out}: ext4, ${(summary.bytes / 2 ** 20).toFixed(1)} MiB, ${summary.inodes - summary.freeInodes} inodes used, ` +
-        `from ${files.length} .debs (${conflicts} path conflicts, later packages won) in ${((performance.now() - started) / 1000).toFixed(1)} s\n` +
-        `check it with: e2fsck -fn ${out}\n`,
-    );
-  } finally {
-    await store.close();
-    rmSync(spool, { recursive: true, force: true });
-  }
+  const s = summary.stages;
+  await writeStdout(
+    `\n${out}: a configured Debian system, ${summary.packages} packages; ext4 ${(summary.bytes / 2 ** 20).toFixed(1)} MiB (kernel ${summary.kernelRelease}, ${summary.accel})\n` +
+      `  resolve ${(ms / 1000).toFixed(1)} s, fetch ${s.fetch.toFixed(1)} s, unpack ${s.unpack.toFixed(1)} s, write ${s.write.toFixed(1)} s, ` +
+      `boot + configure + compile ${s.configure.toFixed(1)} s; total ${((performance.now() - started) / 1000).toFixed(1)} s\n` +
+      `check it with: e2fsck -fn ${out}; run it with: distrokit vm run --image ${out} -- dpkg -l\n`,
+  );
+  return EXIT_OK;
 }

@@ -42,6 +42,27 @@ async function isValid(path: string, item: DownloadItem): Promise<boolean> {
   return (await sha256OfFile(path)) === item.sha256;
 }
 
+/**
+ * Checks a local file (a --debs directory, a file:// mirror) against its index
+ * entry: IMAGE_DEB_MISSING when it is not there, FETCH_SIZE_MISMATCH or
+ * FETCH_CHECKSUM_MISMATCH when it is not the file the index names.
+ */
+export async function verifyLocalFile(path: string, item: Pick<DownloadItem, 'sha256' | 'size'> & { entry?: string }): Promise<string> {
+  let size: number;
+  try {
+    const st = await stat(path);
+    if (!st.isFile()) throw new Error('not a regular file');
+    size = st.size;
+  } catch (err) {
+    throw DistrokitError.wrap(err, 'IMAGE_DEB_MISSING', { file: path, entry: item.entry });
+  }
+  if (item.size !== undefined && size !== item.size)
+    throw new DistrokitError('FETCH_SIZE_MISMATCH', `${size} bytes, the index says ${item.size}`, { file: path, entry: item.entry });
+  const got = await sha256OfFile(path);
+  if (got !== item.sha256) throw new DistrokitError('FETCH_CHECKSUM_MISMATCH', `sha256 ${got}, the index says ${item.sha256}`, { file: path, entry: item.entry });
+  return path;
+}
+
 /** Downloads one file into `dir` (unless a valid copy is there); returns its path. */
 export async function downloadVerified(item: DownloadItem, dir: string): Promise<string> {
   const dest = join(dir, item.name);

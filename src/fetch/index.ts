@@ -1,4 +1,4 @@
 /** distrokit/fetch: verified downloads into a cache directory. */
-export { downloadVerified, downloadAll, type DownloadItem, type DownloadOptions } from './download.js';
+export { downloadVerified, downloadAll, verifyLocalFile, type DownloadItem, type DownloadOptions } from './download.js';
 export { APT_LISTS_DIR, machineBookwormLists, type AptList } from './apt-lists.js';
 export { cacheDir } from './cache.js';

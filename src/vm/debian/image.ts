@@ -1,0 +1,207 @@
+/**
+ * buildDebianImage: package names (or a lock) → closure with install groups →
+ * verified .debs → one natively unpacked tree → ext4 image → boot it and let
+ * dpkg configure every package (maintainer scripts, triggers, database) → a
+ * configured Debian system. The seed's makeImageFromDebDist.
+ *
+ * The image is written under a temporary name next to the target and renamed
+ * only when the guest finished cleanly, so a failed build leaves nothing that
+ * looks like a finished image.
+ */
+import { mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { DistrokitError } from '../../../formats/errors.js';
+import type { ClosureDocument } from '../../deb/output.js';
+import { writeExt4, type Ext4Summary } from '../../image/write.js';
+import { SpoolStore } from '../../tree/content-store.js';
+import { layPackages } from '../../tree/packages.js';
+import { temporaryOutputPath } from '../../tree/output-file.js';
+import { Tree } from '../../tree/tree.js';
+import type { DirNode, TreeNode } from '../../tree/types.js';
+import { runInVm, type RunInVmOptions } from '../run.js';
+import { installScript, type InstallMode, MARK } from './install-script.js';
+import { obtainDebs, type ObtainOptions } from './obtain.js';
+import { planImage, type PlanOptions } from './plan.js';
+
+export type ImageStage = 'resolve' | 'fetch' | 'unpack' | 'write' | 'configure';
+
+export interface DebianImageOptions extends PlanOptions, Omit<ObtainOptions, 'onProgress'> {
+  out: string;
+  /** A closure already resolved (planImage's result): used instead of resolving `packages` or reading `lock`. */
+  closure?: ClosureDocument;
+  mode?: InstallMode;
+  /** A shell command run in the configured guest at the end (the seed's postInstall); its failure fails the build. */
+  postInstall?: string;
+  /** Image size: 'auto' (default: the tree plus room for dpkg and a first boot) or bytes. */
+  size?: 'auto' | number;
+  sourceDateEpoch?: number;
+  /** Passed to the VM. */
+  vm?: Pick<RunInVmOptions, 'kernel' | 'memoryMiB' | 'cpus' | 'timeoutMs' | 'accel' | 'signal' | 'onConsole'>;
+  onProgress?: (event: ImageProgress) => void;
+  /** Lines the guest printed that are not progress: the --post-install command's output. */
+  onGuestOutput?: (line: string) => void;
+}
+
+export type ImageProgress =
+  | { stage: ImageStage; state: 'start' | 'done'; seconds?: number; detail?: string }
+  | { stage: ImageStage; state: 'step'; done: number; total: number; detail?: string };
+
+export interface DebianImageSummary {
+  image: string;
+  packages: number;
+  groups: number;
+  /** Seconds per stage. */
+  stages: Record<ImageStage, number>;
+  bytes: number;
+  freeBytes: number;
+  freeInodes: number;
+  kernelRelease: string;
+  accel: 'kvm' | 'tcg';
+}
+
+const BLOCK = 4096;
+
+/** Bytes and files each package put in the tree: the most dpkg needs free while it unpacks one again. */
+function largestPackage(root: DirNode): { bytes: number; files: number } {
+  const per = new Map<string, { bytes: number; files: number }>();
+  const walk = (dir: DirNode) => {
+    for (const node of dir.children.values()) {
+      const owner = node.owner ?? '';
+      const entry = per.get(owner) ?? { bytes: 0, files: 0 };
+      entry.files += 1;
+      if (node.type === 'file') entry.bytes += Math.ceil(node.size / BLOCK) * BLOCK;
+      per.set(owner, entry);
+      if (node.type === 'dir') walk(node);
+    }
+  };
+  walk(root);
+  let bytes = 0;
+  let files = 0;
+  for (const e of per.values()) {
+    bytes = Math.max(bytes, e.bytes);
+    files = Math.max(files, e.files);
+  }
+  return { bytes, files };
+}
+
+function exists(tree: Tree, paths: string[]): boolean {
+  return paths.some((p) => tree.lookup(p) !== undefined);
+}
+
+/** The .debs as a tree for the guest's read-only /in disk (file names only: a pool path's directories do not matter). */
+function debsTree(files: readonly string[], sizes: readonly number[]): DirNode {
+  const tree = new Tree({ implicitMtime: { sec: 0, nsec: 0 } });
+  files.forEach((file, i) => {
+    const node: TreeNode = { type: 'file', size: sizes[i]!, content: { kind: 'range', path: file, offset: 0, length: sizes[i]! }, perm: 0o644, uid: 0, gid: 0, mtime: { sec: 0, nsec: 0 } };
+    tree.add(`/${basename(file)}`, node);
+  });
+  return tree.root;
+}
+
+class StageClock {
+  readonly seconds = { resolve: 0, fetch: 0, unpack: 0, write: 0, configure: 0 } as Record<ImageStage, number>;
+  constructor(private readonly onProgress?: (event: ImageProgress) => void) {}
+  async run<T>(stage: ImageStage, fn: () => Promise<T>, detail?: (result: T) => string): Promise<T> {
+    this.onProgress?.({ stage, state: 'start' });
+    const started = performance.now();
+    const result = await fn();
+    this.seconds[stage] = (performance.now() - started) / 1000;
+    this.onProgress?.({ stage, state: 'done', seconds: this.seconds[stage], detail: detail?.(result) });
+    return result;
+  }
+}
+
+export async function buildDebianImage(options: DebianImageOptions): Promise<DebianImageSummary> {
+  const clock = new StageClock(options.onProgress);
+  const progress = options.onProgress;
+  const doc: ClosureDocument = await clock.run('resolve', async () => options.closure ?? planImage(options), (d) => `${d.packages.length} packages in ${d.groups.length} install groups`);
+  const files = await clock.run('fetch', () => obtainDebs(doc, { ...options, onProgress: (done, total) => progress?.({ stage: 'fetch', state: 'step', done, total }) }));
+  const work = await mkdtemp(join(tmpdir(), 'distrokit-image-'));
+  const store = new SpoolStore({ dir: work });
+  const tmpImage = temporaryOutputPath(options.out);
+  try {
+    const tree = await clock.run('unpack', () =>
+      layPackages(files, { store, mergedUsr: true, onPackage: ({ index, total }) => progress?.({ stage: 'unpack', state: 'step', done: index + 1, total }) }),
+    );
+    if (!exists(tree, ['/usr/bin/sh', '/bin/sh']) || !exists(tree, ['/usr/bin/dpkg', '/bin/dpkg']))
+      throw new DistrokitError('IMAGE_NO_DPKG', 'the packages give no /bin/sh or no dpkg, which configuring them needs (is the Essential base left out?)', { file: options.out });
+    const largest = largestPackage(tree.root);
+    const summary: Ext4Summary = await clock.run('write', () =>
+      writeExt4(tree.root, tmpImage, {
+        size: options.size ?? 'auto',
+        // The default headroom, plus room for dpkg to unpack the largest package again and for its database.
+        extraPercent: 10,
+        extraBlocks: 4096 + Math.ceil(largest.bytes / BLOCK) + 16384,
+        extraInodes: 1000 + largest.files + 16 * doc.packages.length,
+        sourceDateEpoch: options.sourceDateEpoch,
+      }),
+    );
+    const sizes = await Promise.all(files.map(async (f) => (await stat(f)).size));
+    const vm = await clock.run('configure', () => configure(doc, tmpImage, debsTree(files, sizes), options));
+    await rename(tmpImage, options.out);
+    return {
+      image: options.out,
+      packages: doc.packages.length,
+      groups: doc.groups.length,
+      stages: clock.seconds,
+      bytes: summary.bytes,
+      freeBytes: 0,
+      freeInodes: 0,
+      kernelRelease: vm.kernelRelease,
+      accel: vm.accel,
+    };
+  } finally {
+    await rm(tmpImage, { force: true });
+    await store.close();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Boots the image read-write with the .debs on /in and runs the install script; maps its result to errors. */
+async function configure(doc: ClosureDocument, image: string, debs: DirNode, options: DebianImageOptions) {
+  const groupOf = new Map(doc.packages.map((p) => [p.name, p.group]));
+  const total = { unpacked: 0, installed: 0 };
+  let pending = '';
+  const lines: string[] = [];
+  const onLine = (line: string) => {
+    if (!line.startsWith(MARK)) return options.onGuestOutput?.(line);
+    lines.push(line);
+    const [what, name] = line.slice(MARK.length).trim().split(' ');
+    if (what === 'unpacked' || what === 'installed') {
+      total[what] += 1;
+      const pkg = name!.replace(/:[^:]*$/, '');
+      options.onProgress?.({ stage: 'configure', state: 'step', done: total[what], total: doc.packages.length, detail: `${what} ${pkg} (group ${(groupOf.get(pkg) ?? -1) + 1}/${doc.groups.length})` });
+    } else if (what === 'group') {
+      const [done, of] = name!.split('/').map(Number);
+      options.onProgress?.({ stage: 'configure', state: 'step', done: done!, total: of!, detail: `group ${name}` });
+    }
+  };
+  const result = await runInVm({
+    ...options.vm,
+    memoryMiB: options.vm?.memoryMiB ?? 1024,
+    cpus: options.vm?.cpus ?? 2,
+    timeoutMs: options.vm?.timeoutMs ?? 3_600_000,
+    image,
+    write: true,
+    in: debs,
+    command: ['/bin/sh', '-c', installScript(doc, options.mode ?? 'fast', options.postInstall)],
+    onStdout: (chunk) => {
+      pending += chunk.toString();
+      const parts = pending.split('\n');
+      pending = parts.pop()!;
+      parts.forEach(onLine);
+    },
+  });
+  if (result.exitStatus !== 0) {
+    const failed = lines.find((l) => l.startsWith(`${MARK} failed:`))?.slice(`${MARK} failed:`.length).trim();
+    const packages = lines.filter((l) => l.startsWith(`${MARK} failed-package:`)).map((l) => l.slice(`${MARK} failed-package:`.length).trim());
+    const output = result.stderr.toString().trim();
+    const tail = output.split('\n').slice(-60).join('\n');
+    if (packages.length)
+      throw new DistrokitError('IMAGE_MAINTSCRIPT_FAILED', `${failed ?? 'dpkg failed'}: package${packages.length > 1 ? 's' : ''} ${packages.join(', ')} failed to install; dpkg's output:\n${tail}`, { entry: packages[0] });
+    if (failed?.startsWith('post-install')) throw new DistrokitError('IMAGE_POST_INSTALL_FAILED', `${failed}; its output:\n${result.stdout.toString().split('\n').filter((l) => !l.startsWith(MARK)).slice(-40).join('\n')}${tail ? `\n${tail}` : ''}`, {});
+    throw new DistrokitError('IMAGE_CONFIGURE_FAILED', `configuring the packages in the guest failed (exit status ${result.exitStatus})${failed ? `: ${failed}` : ''}\n${tail}`, {});
+  }
+  return result;
+}
