@@ -21,6 +21,13 @@ const guestDirectory = checked('DIR', (text, option) => {
   return text;
 });
 
+/** The output disk's size: a byte count of at least 1 MiB. */
+const outSize = checked('BYTES', (text, option) => {
+  const n = bytes.parse(text, option);
+  if (n < 2 ** 20) throw new UsageError(`${option} ${JSON.stringify(text)} is less than 1M`);
+  return n;
+});
+
 const RUN_OPTIONS = {
   kernel: { value: { ...path, placeholder: 'KERNEL' }, help: "a vmlinuz (modules in ../lib/modules) or a linux-image .deb\n(default: Debian's cloud kernel .deb from the cache)" },
   memory: { value: integer(64, 1 << 20, 'MIB'), default: '512', help: 'guest memory in MiB (default 512)' },
@@ -33,7 +40,7 @@ const RUN_OPTIONS = {
   write: { help: "write the guest's changes to --image IMG" },
   in: { value: dir, help: 'a host directory, mounted read-only at /in in the guest' },
   out: { value: dir, help: "an empty or missing host directory that receives the guest's /out\n(a tmpfs: at most half of --memory)" },
-  'out-size': { value: bytes, help: 'size of the sparse disk /out travels on as a tar stream (default 4G)' },
+  'out-size': { value: outSize, help: 'size of the sparse disk /out travels on as a tar stream (default 4G)' },
   keep: { help: 'keep the run directory with a run-vm script that re-enters the VM\n(always done when the VM itself fails)' },
 } as const satisfies OptionSpecs;
 type RunValues = OptionValues<typeof RUN_OPTIONS>;

@@ -90,7 +90,7 @@ function interrupted(file: string): DistrokitError {
 function withKeptRun(err: DistrokitError, workDir: string, kept: { dir: string; runVm: string }): DistrokitError {
   const data = { ...err.data, runVm: kept.runVm };
   if (typeof data.file === 'string' && data.file.startsWith(`${workDir}/`)) data.file = kept.dir + data.file.slice(workDir.length);
-  return new DistrokitError(err.code, `${err.detail}\nthe run is kept in ${kept.dir}; re-enter the VM with ${kept.runVm}`, data, { cause: err });
+  return new DistrokitError(err.code, `${err.detail}\nthe run is kept in ${kept.dir}; re-enter the VM with ${kept.runVm}`, data);
 }
 
 export async function runInVm(options: RunInVmOptions): Promise<RunInVmResult> {
@@ -101,8 +101,8 @@ export async function runInVm(options: RunInVmOptions): Promise<RunInVmResult> {
   let toKeep: RunToKeep | undefined;
   let keep = false;
   try {
-    const guest = await prepareGuest(options, workDir);
     const disks: RunDisks = await prepareDisks(options, workDir);
+    const guest = await prepareGuest(options, workDir);
     if (options.signal?.aborted) throw interrupted(guest.source);
     const files: RunFiles = { console: join(workDir, 'console.log'), stdout: join(workDir, 'stdout'), stderr: join(workDir, 'stderr'), status: join(workDir, 'status') };
     const qemu = options.qemu ?? 'qemu-system-x86_64';
