@@ -91,7 +91,8 @@ async function moveDirectory(from: string, to: string): Promise<void> {
   await rm(from, { recursive: true, force: true });
 }
 
-async function copySparseTree(from: string, to: string): Promise<void> {
+/** Copies a directory tree of plain files and directories; all-zero MiB chunks of the files stay holes. */
+export async function copySparseTree(from: string, to: string): Promise<void> {
   await mkdir(to);
   for (const entry of await readdir(from, { withFileTypes: true })) {
     const source = join(from, entry.name);
