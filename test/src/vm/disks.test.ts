@@ -86,7 +86,8 @@ describe('runInVm disks (Debian cloud kernel under QEMU)', () => {
     writeFileSync(join(inDir, 'random'), Buffer.from(Array.from({ length: 1 << 20 }, (_, i) => (i * 7919) % 251)));
     const inFiles = ['dir with space/file', 'ünïcødé/naïve ☃.txt', 'new\nline', 'empty', 'big', 'random'];
 
-    // Names with spaces, a newline, UTF-8, one longer than tar's 100-byte name field, a symlink, a hard link, subdirectories, a 5 MB file.
+    // Names with spaces, a newline, UTF-8, one longer than tar's 100-byte name field, symlinks (one with a target longer
+    // than that too), a hard link, subdirectories, a 5 MB file.
     const longName = `${'long name ü '.repeat(10)}end`;
     const outFiles = ['sub dir/deeper/five MB', 'new\nline', 'ünï€😀 ✓', longName, 'sub dir/empty'];
     const script = [
@@ -103,6 +104,7 @@ describe('runInVm disks (Debian cloud kernel under QEMU)', () => {
       `echo long > ${shellQuote(longName)}`,
       ": > 'sub dir/empty'",
       "ln -s 'sub dir/deeper/five MB' link",
+      `ln -s ${shellQuote(`${longName}/${longName}`)} longlink`,
       `ln ${shellQuote('ünï€😀 ✓')} hard`,
       ...outFiles.map((f) => `sha256sum < ${shellQuote(f)} >&2`),
       'cat /tmp/big',
@@ -119,12 +121,13 @@ describe('runInVm disks (Debian cloud kernel under QEMU)', () => {
     expect(hashes.slice(1, 1 + inFiles.length)).toEqual(inFiles.map((f) => fileSha(join(inDir, f))));
 
     const out = join(work, 'out');
-    expect(listTree(out).sort()).toEqual(['hard', 'link', longName, 'new\nline', 'sub dir/', 'sub dir/deeper/', 'sub dir/deeper/five MB', 'sub dir/empty', 'ünï€😀 ✓'].sort());
+    expect(listTree(out).sort()).toEqual(['hard', 'link', 'longlink', longName, 'new\nline', 'sub dir/', 'sub dir/deeper/', 'sub dir/deeper/five MB', 'sub dir/empty', 'ünï€😀 ✓'].sort());
     expect(outFiles.map((f) => fileSha(join(out, f)))).toEqual(hashes.slice(1 + inFiles.length));
     expect(statSync(join(out, 'sub dir/deeper/five MB')).size).toBe(5_000_000);
     expect(readlinkSync(join(out, 'link'))).toBe('sub dir/deeper/five MB');
+    expect(readlinkSync(join(out, 'longlink'))).toBe(`${longName}/${longName}`);
     expect(statSync(join(out, 'hard')).ino).toBe(statSync(join(out, 'ünï€😀 ✓')).ino);
-    expect(result.out).toMatchObject({ files: 5, symlinks: 1, hardlinks: 1, dirs: 3, skipped: [] });
+    expect(result.out).toMatchObject({ files: 5, symlinks: 2, hardlinks: 1, dirs: 3, skipped: [] });
     expect(result.runVm).toBeUndefined();
     expect(readdirSync(runTmp)).toEqual([]);
   }, 600_000);
