@@ -5,12 +5,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CACHE_DIR, initrdCache } from '../../helpers/cache.js';
+import { CACHE_DIR } from '../../helpers/cache.js';
 import { distrokit } from '../../helpers/cli.js';
-import { expectNothingLeft, keptRunVm, processesMentioning, tempDirs } from './helpers.js';
+import { busyboxImage, expectNothingLeft, keptRunVm, processesMentioning, tempDirs } from './helpers.js';
 
 const temp = tempDirs();
 const kept: string[] = [];
@@ -20,20 +20,6 @@ afterEach(() => {
 });
 
 const fileSha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
-
-/** An ext4 image (written by `distrokit ext4 build`) with busybox as /bin/sh and /etc/marker. */
-function busyboxImage(work: string): string {
-  const root = join(work, 'root');
-  mkdirSync(join(root, 'bin'), { recursive: true });
-  cpSync(join(initrdCache.busyboxRoot, 'bin/busybox'), join(root, 'bin/busybox'));
-  symlinkSync('busybox', join(root, 'bin/sh'));
-  mkdirSync(join(root, 'etc'));
-  writeFileSync(join(root, 'etc/marker'), 'from the image\n');
-  const image = join(work, 'root.img');
-  const built = distrokit(['ext4', 'build', '--out', image, '--from', root]);
-  expect(built.status, built.stderr).toBe(0);
-  return image;
-}
 
 describe('distrokit vm run with disks', () => {
   it('--image --in --out --keep --json: the result names run-vm, which re-enters the same VM with commands piped in', () => {

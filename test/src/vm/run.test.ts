@@ -6,13 +6,13 @@
  * command line names it (QEMU's -kernel/-initrd live there).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CACHE_DIR, initrdCache } from '../../helpers/cache.js';
 import { distrokit } from '../../helpers/cli.js';
-import { expectNothingLeft, keptRunVm, processesMentioning, tempDirs } from './helpers.js';
+import { busyboxImage, expectNothingLeft, keptRunVm, processesMentioning, tempDirs } from './helpers.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/distrokit', import.meta.url));
 const temp = tempDirs();
@@ -124,9 +124,16 @@ describe('distrokit vm run (Debian cloud kernel under QEMU)', () => {
     expectNothingLeft(tmp);
   }, 240_000);
 
-  it('SIGINT to distrokit mid-run stops QEMU (its own process group) and removes the temporary files', async () => {
+  it('SIGINT to distrokit mid-run stops QEMU (its own process group) and removes the temporary files, disks included', async () => {
     const tmp = runTmp();
-    const child = spawn(BIN, ['vm', 'run', '--console', '--', 'sleep', '600'], { env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const work = temp.make('vmtest-disks');
+    const image = busyboxImage(work);
+    const inDir = join(work, 'in');
+    mkdirSync(inDir);
+    writeFileSync(join(inDir, 'note'), 'in\n');
+    const out = join(work, 'out');
+    const args = ['vm', 'run', '--console', '--image', image, '--in', inDir, '--out', out, '--', 'sleep', '600'];
+    const child = spawn(BIN, args, { env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     // Once the guest runs the command, QEMU is up: take its pid, then interrupt distrokit.
@@ -146,6 +153,7 @@ describe('distrokit vm run (Debian cloud kernel under QEMU)', () => {
     expect(stderr).toContain('distrokit: VM_INTERRUPTED: SIGINT');
     expect(processAlive(qemuPid)).toBe(false);
     expectNothingLeft(tmp);
+    expect(existsSync(out)).toBe(false);
     // An interrupted run is not kept.
     expect(keptRunVm(stderr)).toBeUndefined();
     expect(existsSync(join(CACHE_DIR, 'vm', 'runs')) ? readdirSync(join(CACHE_DIR, 'vm', 'runs')).filter((d) => d.endsWith(`-${child.pid}`)) : []).toEqual([]);
