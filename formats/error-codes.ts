@@ -187,6 +187,10 @@ export const ERROR_CODES = {
     VM_PACKAGE_MISSING: 'a package the VM needs (kernel, busybox-static) is not in the cache, or lacks the expected file',
     VM_KERNEL_INVALID: 'a --kernel that is neither a vmlinuz with its modules nor a linux-image .deb',
     VM_BAD_ENV: 'an environment variable for the guest command whose name is not a shell variable name',
+    VM_BAD_OPTION: 'runInVm options that do not go together (write without an image, outSize without out) or an unusable outSize',
+    VM_IMAGE_INVALID: 'an --image that is not a readable (with --write: writable) ext2/3/4 image file',
+    VM_OUT_UNREADABLE: 'the output disk did not hold a well-formed tar stream of the guest\'s /out',
+    VM_KEEP_FAILED: 'the run directory of a failed or --keep run could not be moved into the cache',
   },
   image: {
     IMAGE_NO_INDEXES: 'image debian found no indexes: no --index and no bookworm apt lists (apt-get update not run)',

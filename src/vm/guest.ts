@@ -19,8 +19,8 @@ import { layPackages } from '../tree/packages.js';
 import { contentChunks } from '../tree/sink-dir.js';
 import type { DirNode, FileContent, TreeNode } from '../tree/types.js';
 
-/** The modules the guest loads: PCI transport and the virtio-serial (console) driver. */
-export const GUEST_MODULES = ['virtio_pci', 'virtio_console'];
+/** The modules the guest loads: PCI transport, the virtio-serial (console) driver and virtio-blk (the disks). */
+export const GUEST_MODULES = ['virtio_pci', 'virtio_console', 'virtio_blk'];
 
 /** Where fixtures/gen/initrd-packages.sh caches the Debian cloud kernel and busybox-static .debs. */
 export function packageCacheDir(): string {

@@ -4,26 +4,55 @@
  *
  * Transport: three named virtio-serial ports (stdout, stderr, status) written
  * to host files; ttyS0 is the console, written to a file and optionally
- * streamed. QEMU runs in its own process group, which is killed on timeout,
- * on abort and on any error; the work directory is always removed.
+ * streamed. Disks are virtio-blk, found in the guest by their serial: a root
+ * image the command runs chrooted in (copy-on-write unless `write`), an ext4
+ * input disk mounted read-only at /in, and a raw output disk onto which stage
+ * 1 writes /out as a tar stream, read back into the `out` directory.
  *
- * A run's end is classified from what the guest left: a status on the status
- * port is the command's; otherwise the console tells a kernel panic
- * (VM_PANIC), a stage-1 failure (VM_STAGE1_FAILED), a guest that never
- * started stage 1 (VM_NO_STAGE1) or one that stopped without a status
- * (VM_NO_EXIT_STATUS).
+ * QEMU runs in its own process group, which is killed on timeout, on abort
+ * and on any error. The run directory is removed, except when the run failed
+ * as a VM (timeout, panic, no stage 1, no status, a stage-1 failure, an
+ * unreadable output disk) or `keep` is set: then it is moved into the cache
+ * with a run-vm script that re-enters the same VM interactively, and the
+ * error (or the result) names that script. An interrupted run leaves nothing.
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DistrokitError } from '../../formats/errors.js';
-import { VIRTIO_PORT_NAMES } from '../initrd/stage1.js';
+import type { DirectorySinkResult } from '../tree/sink-dir.js';
+import type { DirNode } from '../tree/types.js';
+import { checkDiskOptions, prepareDisks, readOutDisk } from './disks.js';
+import { classifyFailure, VM_FAILURE_CODES } from './failure.js';
 import { type GuestOptions, prepareGuest } from './guest.js';
+import { keepRun, type RunToKeep } from './keep.js';
 import { kvmUsable } from './qemu.js';
+import { runQemu } from './qemu-process.js';
+import { type RunDisks, type RunFiles, runQemuArgs } from './run-args.js';
+
+export { classifyFailure, consoleTail, VM_FAILURE_CODES } from './failure.js';
+export { type QemuEnd } from './qemu-process.js';
+export { diskParams, qemuOptionValue, type RunDisks, type RunFiles, runQemuArgs, tcgCalibrationParams } from './run-args.js';
+export { DEFAULT_OUT_SIZE } from './disks.js';
 
 export interface RunInVmOptions extends GuestOptions {
+  /**
+   * A raw ext2/3/4 image (e.g. from writeExt4 / `ext4 build`) used as the root:
+   * the command runs chrooted into it with /proc, /sys, /dev and /dev/pts
+   * mounted, PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+   * and HOME=/root (plus `env` and `workdir`). Copy-on-write unless `write`.
+   */
+  image?: string;
+  /** Write the guest's changes to `image` (default: a throw-away overlay; the file stays byte-identical). */
+  write?: boolean;
+  /** A host directory or a tree, mounted read-only at /in in the guest (in the image's root with `image`). */
+  in?: string | DirNode;
+  /** A host directory (empty or missing) that receives what the command left in the guest's /out (a tmpfs). */
+  out?: string;
+  /** Size of the sparse output disk, the most /out can hold as a tar stream (default 4 GiB). */
+  outSize?: number;
+  /** Keep the run directory with its run-vm script even when the run succeeds (result.runVm names it). */
+  keep?: boolean;
   memoryMiB?: number;
   cpus?: number;
   /** Kill the VM after this long (default 300 s): VM_TIMEOUT. */
@@ -47,183 +76,83 @@ export interface RunInVmResult {
   console: string;
   accel: 'kvm' | 'tcg';
   kernelRelease: string;
+  /** What was written into the `out` directory. */
+  out?: DirectorySinkResult;
+  /** With `keep`: the script that re-enters the VM (in the kept run directory). */
+  runVm?: string;
 }
 
-const CONSOLE_POLL_MS = 100;
-const TAIL_LINES = 20;
-
-/**
- * Kernel parameters that skip TSC and delay-loop calibration, which under TCG
- * is slow and load-sensitive (and hangs microvm). The guest TSC is the host's
- * under TCG; lpj is loops per jiffy at Debian's HZ=250.
- */
-export function tcgCalibrationParams(cpuinfo?: string): string {
-  let text = cpuinfo;
-  if (text === undefined) {
-    try {
-      text = readFileSync('/proc/cpuinfo', 'utf8');
-    } catch {
-      return '';
-    }
-  }
-  const mhz = Number(/^cpu MHz\s*:\s*([\d.]+)/m.exec(text)?.[1]);
-  if (!(mhz > 0)) return '';
-  const khz = Math.round(mhz * 1000);
-  return `tsc_early_khz=${khz} lpj=${khz * 4}`;
+function interrupted(file: string): DistrokitError {
+  return new DistrokitError('VM_INTERRUPTED', 'the run was interrupted; the VM was stopped', { file });
 }
 
-interface RunFiles {
-  console: string;
-  stdout: string;
-  stderr: string;
-  status: string;
-}
-
-export function runQemuArgs(kernel: string, initrd: string, files: RunFiles, options: RunInVmOptions, accel: 'kvm' | 'tcg'): string[] {
-  const append = ['console=ttyS0', 'panic=-1', 'quiet', 'loglevel=4', accel === 'tcg' ? tcgCalibrationParams() : ''].filter(Boolean).join(' ');
-  const args = [
-    '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
-    '-machine', 'q35', '-accel', accel, '-cpu', accel === 'kvm' ? 'host' : 'max',
-    '-m', String(options.memoryMiB ?? 512), '-smp', String(options.cpus ?? 1),
-    '-kernel', kernel, '-initrd', initrd, '-append', append,
-    '-serial', `file:${files.console}`,
-    '-device', 'virtio-serial-pci,id=vs',
-  ];
-  for (const [key, name] of Object.entries(VIRTIO_PORT_NAMES)) {
-    args.push('-chardev', `file,id=${key},path=${files[key as keyof RunFiles]}`, '-device', `virtserialport,bus=vs.0,chardev=${key},name=${name}`);
-  }
-  return args;
-}
-
-export interface QemuEnd {
-  code: number | null;
-  stderr: string;
-  reason: 'exited' | 'timeout' | 'aborted';
-}
-
-/** Runs QEMU in its own process group; the group is killed on timeout, abort, or if this process exits first. */
-function runQemu(qemu: string, args: string[], options: RunInVmOptions, files: RunFiles): Promise<QemuEnd> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(qemu, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
-    let stderr = '';
-    let reason: QemuEnd['reason'] = 'exited';
-    const killGroup = () => {
-      try {
-        if (child.pid) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    };
-    const stop = (why: QemuEnd['reason']) => {
-      if (reason === 'exited') reason = why;
-      killGroup();
-    };
-    const timer = setTimeout(() => stop('timeout'), options.timeoutMs ?? 300_000);
-    const onAbort = () => stop('aborted');
-    options.signal?.addEventListener('abort', onAbort);
-    // A last resort: if node exits (uncaught error, process.exit) the VM goes with it.
-    process.on('exit', killGroup);
-    const streamers = (
-      [
-        [files.console, options.onConsole],
-        [files.stdout, options.onStdout],
-        [files.stderr, options.onStderr],
-      ] as const
-    ).flatMap(([file, sink]) => (sink ? [streamFile(file, sink)] : []));
-    const stopStreams = () => Promise.all(streamers.map((s) => s.stop()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const finish = () => {
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
-      process.off('exit', killGroup);
-    };
-    child.on('error', (err) => {
-      finish();
-      void stopStreams();
-      reject(DistrokitError.wrap(err, 'VM_QEMU_MISSING', { file: qemu }));
-    });
-    child.on('close', (code) => {
-      finish();
-      // Make sure nothing QEMU started survives it.
-      killGroup();
-      const done = () => resolve({ code, stderr, reason });
-      stopStreams().then(done, done);
-    });
-    if (options.signal?.aborted) stop('aborted');
-  });
-}
-
-/** Polls a growing file and hands new bytes to `sink`; stop() drains the rest. */
-function streamFile(path: string, sink: (chunk: Buffer) => void): { stop(): Promise<void> } {
-  let position = 0;
-  let busy: Promise<void> = Promise.resolve();
-  const poll = () =>
-    (busy = busy.then(async () => {
-      const fh = await open(path, 'r').catch(() => undefined);
-      if (!fh) return;
-      try {
-        for (;;) {
-          const buffer = Buffer.alloc(65536);
-          const { bytesRead } = await fh.read(buffer, 0, buffer.length, position);
-          if (bytesRead === 0) break;
-          position += bytesRead;
-          sink(buffer.subarray(0, bytesRead));
-        }
-      } finally {
-        await fh.close();
-      }
-    }));
-  const interval = setInterval(poll, CONSOLE_POLL_MS);
-  return {
-    stop: async () => {
-      clearInterval(interval);
-      await poll();
-    },
-  };
-}
-
-function consoleTail(text: string): string {
-  return text.split('\n').filter((l) => l.trim() !== '').slice(-TAIL_LINES).join('\n');
-}
-
-/** The error for a run that ended without a status, from the console. */
-export function classifyFailure(end: QemuEnd, consoleText: string, kernel: string, timeoutMs: number): DistrokitError {
-  const tail = consoleTail(consoleText);
-  const at = { file: kernel };
-  if (end.reason === 'aborted') return new DistrokitError('VM_INTERRUPTED', 'the run was interrupted; the VM was stopped', at);
-  if (end.reason === 'timeout') return new DistrokitError('VM_TIMEOUT', `the VM did not finish within ${timeoutMs / 1000} s; console tail:\n${tail}`, at);
-  const panic = /Kernel panic - not syncing:[^\n]*/.exec(consoleText);
-  if (panic) return new DistrokitError('VM_PANIC', `the guest kernel panicked (${panic[0].trim()}); console tail:\n${tail}`, at);
-  if (end.code !== 0) return new DistrokitError('VM_QEMU_FAILED', `qemu exited with ${end.code}: ${end.stderr.trim()}\n${tail}`, at);
-  const failed = /stage1: FAILED: ([^\n]*)/.exec(consoleText);
-  if (failed) return new DistrokitError('VM_STAGE1_FAILED', `stage 1 failed: ${failed[1]}; console tail:\n${tail}`, at);
-  if (!consoleText.includes('stage1: ')) return new DistrokitError('VM_NO_STAGE1', `the guest never reached distrokit's stage 1; console tail:\n${tail}`, at);
-  return new DistrokitError('VM_NO_EXIT_STATUS', `the guest stopped without reporting an exit status; console tail:\n${tail}`, at);
+/** The same error, naming the kept run directory and its run-vm script. */
+function withKeptRun(err: DistrokitError, workDir: string, kept: { dir: string; runVm: string }): DistrokitError {
+  const data = { ...err.data, runVm: kept.runVm };
+  if (typeof data.file === 'string' && data.file.startsWith(`${workDir}/`)) data.file = kept.dir + data.file.slice(workDir.length);
+  return new DistrokitError(err.code, `${err.detail}\nthe run is kept in ${kept.dir}; re-enter the VM with ${kept.runVm}`, data);
 }
 
 export async function runInVm(options: RunInVmOptions): Promise<RunInVmResult> {
   const timeoutMs = options.timeoutMs ?? 300_000;
   const accel = options.accel === 'kvm' || (options.accel !== 'tcg' && kvmUsable()) ? 'kvm' : 'tcg';
+  checkDiskOptions(options);
   const workDir = await mkdtemp(join(tmpdir(), 'distrokit-vm-'));
+  let toKeep: RunToKeep | undefined;
+  let keep = false;
   try {
+    const disks: RunDisks = await prepareDisks(options, workDir);
     const guest = await prepareGuest(options, workDir);
-    if (options.signal?.aborted) throw new DistrokitError('VM_INTERRUPTED', 'the run was interrupted before the VM started', { file: guest.source });
-    const files: RunFiles = { console: join(workDir, 'console'), stdout: join(workDir, 'stdout'), stderr: join(workDir, 'stderr'), status: join(workDir, 'status') };
-    const args = runQemuArgs(guest.kernel, guest.initrd, files, options, accel);
-    const end = await runQemu(options.qemu ?? 'qemu-system-x86_64', args, { ...options, timeoutMs }, files);
+    if (options.signal?.aborted) throw interrupted(guest.source);
+    const files: RunFiles = { console: join(workDir, 'console.log'), stdout: join(workDir, 'stdout'), stderr: join(workDir, 'stderr'), status: join(workDir, 'status') };
+    const qemu = options.qemu ?? 'qemu-system-x86_64';
+    toKeep = { workDir, kernel: guest.kernel, initrd: guest.initrd, disks, machine: options, accel, qemu };
+    const args = runQemuArgs(guest.kernel, guest.initrd, files, options, accel, disks);
+    const end = await runQemu(qemu, args, {
+      timeoutMs,
+      signal: options.signal,
+      // snapshot=on puts QEMU's overlay in TMPDIR: in the run directory, so it goes with it.
+      env: { TMPDIR: workDir },
+      streams: [
+        [files.console, options.onConsole],
+        [files.stdout, options.onStdout],
+        [files.stderr, options.onStderr],
+      ],
+    });
     const read = (p: string) => readFile(p).catch(() => Buffer.alloc(0));
     const consoleText = (await read(files.console)).toString();
     const status = (await read(files.status)).toString().trim();
     if (end.reason !== 'exited' || !/^\d+$/.test(status)) throw classifyFailure(end, consoleText, guest.source, timeoutMs);
-    return {
+    if (options.signal?.aborted) throw interrupted(guest.source);
+    const out = disks.out !== undefined && options.out !== undefined ? await readOutDisk(disks.out, options.out) : undefined;
+    const result: RunInVmResult = {
       exitStatus: Number(status),
       stdout: await read(files.stdout),
       stderr: await read(files.stderr),
       console: consoleText,
       accel,
       kernelRelease: guest.kernelRelease,
+      ...(out && { out }),
     };
+    if (options.keep) {
+      keep = true;
+      result.runVm = (await keepRun(toKeep)).runVm;
+    }
+    return result;
+  } catch (err) {
+    if (!keep && toKeep && err instanceof DistrokitError && VM_FAILURE_CODES.has(err.code)) {
+      keep = true;
+      let kept;
+      try {
+        kept = await keepRun(toKeep);
+      } catch (keepErr) {
+        throw new DistrokitError(err.code, `${err.detail}\n(the run directory could not be kept: ${(keepErr as Error).message})`, err.data, { cause: err });
+      }
+      throw withKeptRun(err, workDir, kept);
+    }
+    throw err;
   } finally {
+    // After a keep the directory has moved (or the move failed halfway): remove what is left here either way.
     await rm(workDir, { recursive: true, force: true });
   }
 }

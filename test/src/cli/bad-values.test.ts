@@ -51,6 +51,10 @@ const BAD_VALUES: Record<string, string[]> = {
   'vm run --timeout': ['0', '-1', 'x', '86401'],
   'vm run --env': ['', 'NOVALUE', '=x', '1A=x', 'A B=x'],
   'vm run --workdir': ['', 'relative', 'tmp/x'],
+  'vm run --image': [''],
+  'vm run --in': [''],
+  'vm run --out': [''],
+  'vm run --out-size': ['', '0', 'x', '-1', '1.5M', '1023K'],
 
   'initrd modules --kernel': [''],
   'initrd modules --modules': ['', 'a,,b', 'a b', 'a/b'],

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { stage1Script } from '../../../src/initrd/stage1.js';
 import { commandLine } from '../../../src/vm/guest.js';
 import { classifyFailure, type QemuEnd, runQemuArgs, tcgCalibrationParams } from '../../../src/vm/run.js';
 
@@ -21,13 +22,51 @@ describe('vm run arguments', () => {
 
   it('uses named virtio-serial ports for stdout, stderr and status, and ttyS0 for the console', () => {
     const files = { console: 'c', stdout: 'o', stderr: 'e', status: 's' };
-    const args = runQemuArgs('k', 'i', files, { command: ['true'] }, 'tcg').join(' ');
+    const args = runQemuArgs('k', 'i', files, {}, 'tcg').join(' ');
     expect(args).toContain('-serial file:c -device virtio-serial-pci,id=vs');
     expect(args).toContain('-chardev file,id=stdout,path=o -device virtserialport,bus=vs.0,chardev=stdout,name=distrokit.stdout');
     expect(args).toContain('-chardev file,id=stderr,path=e -device virtserialport,bus=vs.0,chardev=stderr,name=distrokit.stderr');
     expect(args).toContain('-chardev file,id=status,path=s -device virtserialport,bus=vs.0,chardev=status,name=distrokit.status');
     expect(args).toContain('-accel tcg');
-    expect(runQemuArgs('k', 'i', files, { command: ['true'] }, 'kvm').join(' ')).not.toContain('tsc_early_khz');
+    expect(runQemuArgs('k', 'i', files, {}, 'kvm').join(' ')).not.toContain('tsc_early_khz');
+  });
+});
+
+describe('vm run disks', () => {
+  const files = { console: 'c', stdout: 'o', stderr: 'e', status: 's' };
+
+  it('attaches each disk with its serial: the image copy-on-write unless written, /in read-only; the stage-1 keys say which there are', () => {
+    const args = runQemuArgs('k', 'i', files, {}, 'kvm', { image: { path: '/a,b.img', write: false }, in: 'in.img', out: 'out.img' });
+    const text = args.join(' ');
+    expect(text).toContain('-drive if=none,id=root,file=/a,,b.img,format=raw,snapshot=on -device virtio-blk-pci,drive=root,serial=distrokit-root');
+    expect(text).toContain('-drive if=none,id=in,file=in.img,format=raw,readonly=on -device virtio-blk-pci,drive=in,serial=distrokit-in');
+    expect(text).toContain('-drive if=none,id=out,file=out.img,format=raw -device virtio-blk-pci,drive=out,serial=distrokit-out');
+    expect(args[args.indexOf('-append') + 1]).toMatch(/ distrokit\.image=1 distrokit\.in=1 distrokit\.out=1$/);
+    const written = runQemuArgs('k', 'i', files, {}, 'kvm', { image: { path: 'r.img', write: true } }).join(' ');
+    expect(written).toContain('-drive if=none,id=root,file=r.img,format=raw -device');
+    expect(written).not.toContain('serial=distrokit-in');
+    expect(runQemuArgs('k', 'i', files, {}, 'kvm').join(' ')).not.toMatch(/-drive|distrokit\.(image|in|out)/);
+  });
+
+  it('the interactive form (run-vm) has console, monitor and a virtio console on stdio, and discards the ports', () => {
+    const args = runQemuArgs('k', 'i', null, {}, 'kvm', { in: 'in.img' });
+    const text = args.join(' ');
+    expect(args[args.indexOf('-append') + 1]).toMatch(/ distrokit\.in=1 distrokit\.interactive=1$/);
+    expect(text).toContain('-chardev stdio,id=con,mux=on,signal=off -serial chardev:con -mon chardev=con');
+    expect(text).toContain('-device virtio-serial-pci,id=vs -device virtconsole,bus=vs.0,chardev=con');
+    expect(text).toContain('-chardev null,id=stdout -device virtserialport,bus=vs.0,chardev=stdout,name=distrokit.stdout');
+    expect(text).not.toContain('file:');
+  });
+
+  it('stage 1 of runInVm finds its disks by serial and the ports by name, and reads the disk keys from the kernel command line', () => {
+    const script = stage1Script({ transport: 'virtio-ports' });
+    for (const key of ['distrokit.image=*) image=', 'distrokit.in=*) want_in=', 'distrokit.out=*) want_out=', 'distrokit.interactive=*) interactive=']) expect(script).toContain(key);
+    expect(script).toContain('find_disk distrokit-root');
+    expect(script).toContain('find_disk distrokit-in');
+    expect(script).toContain('find_disk distrokit-out');
+    expect(script).toContain('tar -cf "$outdev" -C "$top/out" .');
+    // The serial transport has none of it.
+    expect(stage1Script()).not.toContain('find_disk');
   });
 });
 

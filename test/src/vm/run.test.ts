@@ -6,44 +6,36 @@
  * command line names it (QEMU's -kernel/-initrd live there).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { initrdCache } from '../../helpers/cache.js';
+import { CACHE_DIR, initrdCache } from '../../helpers/cache.js';
 import { distrokit } from '../../helpers/cli.js';
+import { busyboxImage, expectNothingLeft, keptRunVm, processesMentioning, tempDirs } from './helpers.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/distrokit', import.meta.url));
-const dirs: string[] = [];
+const temp = tempDirs();
+/** Kept run directories a test made (a failed run keeps one), removed after it. */
+const kept: string[] = [];
 afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  temp.cleanup();
+  for (const d of kept.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
 /** A fresh TMPDIR for one run. */
-function runTmp(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'distrokit-vmtest-'));
-  dirs.push(dir);
-  return dir;
-}
+const runTmp = () => temp.make('vmtest');
 
-/** Pids of live processes whose command line mentions `text`. */
-function processesMentioning(text: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) pids.push(Number(entry));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return pids;
-}
-
-function expectNothingLeft(tmp: string): void {
-  expect(readdirSync(tmp)).toEqual([]);
-  expect(processesMentioning(tmp)).toEqual([]);
+/** The kept run a failure's message names: it has run-vm and the console log; removed after the test. */
+function expectKeptRun(stderr: string): string {
+  const runVm = keptRunVm(stderr);
+  expect(runVm, stderr).toBeDefined();
+  const dir = dirname(runVm!);
+  kept.push(dir);
+  expect(dir.startsWith(join(CACHE_DIR, 'vm', 'runs'))).toBe(true);
+  expect(statSync(runVm!).mode & 0o111).toBe(0o111);
+  expect(readdirSync(dir)).toEqual(expect.arrayContaining(['run-vm', 'console.log', 'initrd.img']));
+  return runVm!;
 }
 
 function processAlive(pid: number): boolean {
@@ -113,20 +105,35 @@ describe('distrokit vm run (Debian cloud kernel under QEMU)', () => {
     expect(res.stderr).toMatch(/distrokit: VM_TIMEOUT: .*within 5 s; console tail:\n/);
     // (Whether the guest got as far as the command in 5 s depends on the host's load: not asserted.)
     expect(res.stdout).toBe('');
+    // A VM failure keeps the run in the cache, with a script that re-enters the VM.
+    expect(res.stderr).toMatch(/\nthe run is kept in \S+; re-enter the VM with \S+\/run-vm\n/);
+    expectKeptRun(res.stderr);
     expectNothingLeft(tmp);
   }, 240_000);
 
-  it('a kernel panic in the guest is VM_PANIC, not an exit status', () => {
+  it('a kernel panic in the guest is VM_PANIC, not an exit status; the kept run has its own copy of a --kernel vmlinuz', () => {
     const tmp = runTmp();
-    const res = distrokit(['vm', 'run', '--', 'sh', '-c', 'echo c > /proc/sysrq-trigger; exit 0'], { env: { TMPDIR: tmp } });
+    const boot = join(initrdCache.cloudRoot, 'boot');
+    const vmlinuz = readdirSync(boot).find((f) => f.startsWith('vmlinuz-'))!;
+    const res = distrokit(['vm', 'run', '--kernel', join(boot, vmlinuz), '--', 'sh', '-c', 'echo c > /proc/sysrq-trigger; exit 0'], { env: { TMPDIR: tmp } });
     expect(res.status).toBe(1);
     expect(res.stderr).toMatch(/distrokit: VM_PANIC: .*Kernel panic - not syncing: sysrq triggered crash/);
+    const runVm = expectKeptRun(res.stderr);
+    expect(readdirSync(dirname(runVm))).toContain(vmlinuz);
+    expect(readFileSync(runVm, 'utf8')).toContain(`'-kernel' \\\n  '${vmlinuz}'`);
     expectNothingLeft(tmp);
   }, 240_000);
 
-  it('SIGINT to distrokit mid-run stops QEMU (its own process group) and removes the temporary files', async () => {
+  it('SIGINT to distrokit mid-run stops QEMU (its own process group) and removes the temporary files, disks included', async () => {
     const tmp = runTmp();
-    const child = spawn(BIN, ['vm', 'run', '--console', '--', 'sleep', '600'], { env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const work = temp.make('vmtest-disks');
+    const image = busyboxImage(work);
+    const inDir = join(work, 'in');
+    mkdirSync(inDir);
+    writeFileSync(join(inDir, 'note'), 'in\n');
+    const out = join(work, 'out');
+    const args = ['vm', 'run', '--console', '--image', image, '--in', inDir, '--out', out, '--', 'sleep', '600'];
+    const child = spawn(BIN, args, { env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     // Once the guest runs the command, QEMU is up: take its pid, then interrupt distrokit.
@@ -146,5 +153,9 @@ describe('distrokit vm run (Debian cloud kernel under QEMU)', () => {
     expect(stderr).toContain('distrokit: VM_INTERRUPTED: SIGINT');
     expect(processAlive(qemuPid)).toBe(false);
     expectNothingLeft(tmp);
+    expect(existsSync(out)).toBe(false);
+    // An interrupted run is not kept.
+    expect(keptRunVm(stderr)).toBeUndefined();
+    expect(existsSync(join(CACHE_DIR, 'vm', 'runs')) ? readdirSync(join(CACHE_DIR, 'vm', 'runs')).filter((d) => d.endsWith(`-${child.pid}`)) : []).toEqual([]);
   }, 240_000);
 });
