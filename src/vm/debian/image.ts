@@ -161,7 +161,8 @@ export async function buildDebianImage(options: DebianImageOptions): Promise<Deb
 /** Boots the image read-write with the .debs on /in and runs the install script; maps its result to errors. */
 async function configure(doc: ClosureDocument, image: string, debs: DirNode, options: DebianImageOptions) {
   const groupOf = new Map(doc.packages.map((p) => [p.name, p.group]));
-  const total = { unpacked: 0, installed: 0 };
+  // dpkg reports a package installed again after its triggers ran: count each once.
+  const seen = { unpacked: new Set<string>(), installed: new Set<string>() };
   let pending = '';
   const lines: string[] = [];
   const onLine = (line: string) => {
@@ -169,9 +170,10 @@ async function configure(doc: ClosureDocument, image: string, debs: DirNode, opt
     lines.push(line);
     const [what, name] = line.slice(MARK.length).trim().split(' ');
     if (what === 'unpacked' || what === 'installed') {
-      total[what] += 1;
       const pkg = name!.replace(/:[^:]*$/, '');
-      options.onProgress?.({ stage: 'configure', state: 'step', done: total[what], total: doc.packages.length, detail: `${what} ${pkg} (group ${(groupOf.get(pkg) ?? -1) + 1}/${doc.groups.length})` });
+      if (seen[what].has(pkg)) return;
+      seen[what].add(pkg);
+      options.onProgress?.({ stage: 'configure', state: 'step', done: seen[what].size, total: doc.packages.length, detail: `${what} ${pkg} (group ${(groupOf.get(pkg) ?? -1) + 1}/${doc.groups.length})` });
     } else if (what === 'group') {
       const [done, of] = name!.split('/').map(Number);
       options.onProgress?.({ stage: 'configure', state: 'step', done: done!, total: of!, detail: `group ${name}` });
