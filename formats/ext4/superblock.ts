@@ -170,3 +170,28 @@ export function encodeJournalSuperblock(journalBlocks: number, uuid: Uint8Array)
 export function checksumSeed(uuid: Uint8Array): number {
   return crc32cRaw(0xffffffff, uuid, 0, 16);
 }
+
+/** The counts a superblock gives (bytes from offset 1024 of the image): what is used and free. */
+export interface SuperblockCounts {
+  blockSize: number;
+  blocks: bigint;
+  freeBlocks: bigint;
+  inodes: number;
+  freeInodes: number;
+}
+
+/** Reads the size and free counts of an ext2/3/4 superblock (1024 bytes); null when the magic is not there. */
+export function decodeSuperblockCounts(sb: Uint8Array): SuperblockCounts | null {
+  if (sb.byteLength < 1024) return null;
+  const view = new DataView(sb.buffer, sb.byteOffset, sb.byteLength);
+  if (view.getUint16(0x38, true) !== 0xef53) return null;
+  const bit64 = (view.getUint32(0x60, true) & 0x80) !== 0;
+  const wide = (lo: number, hi: number) => BigInt(view.getUint32(lo, true)) + (bit64 ? BigInt(view.getUint32(hi, true)) << 32n : 0n);
+  return {
+    blockSize: 1024 << view.getUint32(0x18, true),
+    blocks: wide(0x04, 0x150),
+    freeBlocks: wide(0x0c, 0x158),
+    inodes: view.getUint32(0x00, true),
+    freeInodes: view.getUint32(0x10, true),
+  };
+}

@@ -8,9 +8,10 @@
  * only when the guest finished cleanly, so a failed build leaves nothing that
  * looks like a finished image.
  */
-import { mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { mkdtemp, open, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { decodeSuperblockCounts } from '../../../formats/ext4/superblock.js';
 import { DistrokitError } from '../../../formats/errors.js';
 import type { ClosureDocument } from '../../deb/output.js';
 import { writeExt4, type Ext4Summary } from '../../image/write.js';
@@ -139,6 +140,7 @@ export async function buildDebianImage(options: DebianImageOptions): Promise<Deb
     );
     const sizes = await Promise.all(files.map(async (f) => (await stat(f)).size));
     const vm = await clock.run('configure', () => configure(doc, tmpImage, debsTree(files, sizes), options));
+    const counts = await superblockCounts(tmpImage);
     await rename(tmpImage, options.out);
     return {
       image: options.out,
@@ -146,8 +148,8 @@ export async function buildDebianImage(options: DebianImageOptions): Promise<Deb
       groups: doc.groups.length,
       stages: clock.seconds,
       bytes: summary.bytes,
-      freeBytes: 0,
-      freeInodes: 0,
+      freeBytes: Number(counts.freeBlocks) * counts.blockSize,
+      freeInodes: counts.freeInodes,
       kernelRelease: vm.kernelRelease,
       accel: vm.accel,
     };
@@ -155,6 +157,20 @@ export async function buildDebianImage(options: DebianImageOptions): Promise<Deb
     await rm(tmpImage, { force: true });
     await store.close();
     await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Free space as the guest left it (the kernel writes the counts to the superblock when it unmounts). */
+async function superblockCounts(image: string) {
+  const fh = await open(image, 'r');
+  try {
+    const sb = new Uint8Array(1024);
+    await fh.read(sb, 0, 1024, 1024);
+    const counts = decodeSuperblockCounts(sb);
+    if (!counts) throw new DistrokitError('IMAGE_CONFIGURE_FAILED', 'the image has no ext4 superblock after the guest ran', { file: image });
+    return counts;
+  } finally {
+    await fh.close();
   }
 }
 
