@@ -33,7 +33,7 @@ const debian = command({
   description: `Resolves the closure of PKG… (plus the Essential and Priority: required base,
 as debootstrap and mmdebstrap add it) from the indexes, in install groups;
 obtains every .deb checked against its index's SHA256; unpacks them natively
-into one tree (merged /usr) and writes it as an ext4 image; then boots the
+into one tree and writes it as an ext4 image; then boots the
 image read-write in QEMU with the .debs on a read-only disk and lets dpkg
 install them, so that every maintainer script runs (services are kept from
 starting by a policy-rc.d and a fake start-stop-daemon). A failing
@@ -113,9 +113,11 @@ async function runDebian(values: DebianValues, packages: string[], json: boolean
     if (json) await writeStdout(`${JSON.stringify(summary, null, 2)}\n`);
     else {
       const s = summary.stages;
+      const g = summary.guest;
       await writeStdout(
         `${summary.image}: ${summary.packages} packages in ${summary.groups} install groups, configured; ext4 ${(summary.bytes / 2 ** 20).toFixed(1)} MiB\n` +
-          `  resolve ${s.resolve.toFixed(1)} s, fetch ${s.fetch.toFixed(1)} s, unpack ${s.unpack.toFixed(1)} s, write ${s.write.toFixed(1)} s, configure ${s.configure.toFixed(1)} s (${summary.accel})\n`,
+          `  resolve ${s.resolve.toFixed(1)} s, fetch ${s.fetch.toFixed(1)} s, unpack ${s.unpack.toFixed(1)} s, write ${s.write.toFixed(1)} s, configure ${s.configure.toFixed(1)} s (${summary.accel}: ` +
+          `boot ${g.boot.toFixed(1)} s, dpkg unpack ${g.unpack.toFixed(1)} s, configure ${g.configure.toFixed(1)} s, post-install ${g.postInstall.toFixed(1)} s, shutdown ${g.shutdown.toFixed(1)} s)\n`,
       );
     }
     return EXIT_OK;

@@ -16,6 +16,7 @@ import { DistrokitError } from '../../../formats/errors.js';
 import type { ClosureDocument } from '../../deb/output.js';
 import { writeExt4, type Ext4Summary } from '../../image/write.js';
 import { SpoolStore } from '../../tree/content-store.js';
+import { sourceDateEpoch as sourceDateEpochFromEnv } from '../../tree/epoch.js';
 import { layPackages } from '../../tree/packages.js';
 import { temporaryOutputPath } from '../../tree/output-file.js';
 import { Tree } from '../../tree/tree.js';
@@ -59,6 +60,14 @@ export interface DebianImageSummary {
   freeInodes: number;
   kernelRelease: string;
   accel: 'kvm' | 'tcg';
+  /**
+   * Where the configure stage's time went, in seconds, from the guest's
+   * progress lines as they arrived: boot (QEMU start to the script's first
+   * line), unpack (dpkg unpacking every package again, running the preinsts),
+   * configure (postinsts and triggers, the audit, the cleanup; in 'seed' mode
+   * unpack and configure are one), postInstall, and shutdown (to QEMU's exit).
+   */
+  guest: { boot: number; unpack: number; configure: number; postInstall: number; shutdown: number };
 }
 
 const BLOCK = 4096;
@@ -123,7 +132,7 @@ export async function buildDebianImage(options: DebianImageOptions): Promise<Deb
   const tmpImage = temporaryOutputPath(options.out);
   try {
     const tree = await clock.run('unpack', () =>
-      layPackages(files, { store, mergedUsr: true, onPackage: ({ index, total }) => progress?.({ stage: 'unpack', state: 'step', done: index + 1, total }) }),
+      layPackages(files, { store, onPackage: ({ index, total }) => progress?.({ stage: 'unpack', state: 'step', done: index + 1, total }) }),
     );
     if (!exists(tree, ['/usr/bin/sh', '/bin/sh']) || !exists(tree, ['/usr/bin/dpkg', '/bin/dpkg']))
       throw new DistrokitError('IMAGE_NO_DPKG', 'the packages give no /bin/sh or no dpkg, which configuring them needs (is the Essential base left out?)', { file: options.out });
@@ -151,6 +160,7 @@ export async function buildDebianImage(options: DebianImageOptions): Promise<Deb
       freeBytes: Number(counts.freeBlocks) * counts.blockSize,
       freeInodes: counts.freeInodes,
       kernelRelease: vm.kernelRelease,
+      guest: vm.guest,
       accel: vm.accel,
     };
   } finally {
@@ -181,8 +191,14 @@ async function configure(doc: ClosureDocument, image: string, debs: DirNode, opt
   const seen = { unpacked: new Set<string>(), installed: new Set<string>() };
   let pending = '';
   const lines: string[] = [];
+  const t0 = performance.now();
+  const at: Record<'script' | 'installed' | 'postInstall' | 'done', number | undefined> = { script: undefined, installed: undefined, postInstall: undefined, done: undefined };
   const onLine = (line: string) => {
     if (!line.startsWith(MARK)) return options.onGuestOutput?.(line);
+    at.script ??= performance.now();
+    if (line.startsWith(`${MARK} installed `)) at.installed ??= performance.now();
+    if (line === `${MARK} post-install`) at.postInstall = performance.now();
+    if (line === `${MARK} done`) at.done = performance.now();
     lines.push(line);
     const [what, name] = line.slice(MARK.length).trim().split(' ');
     if (what === 'unpacked' || what === 'installed') {
@@ -203,7 +219,7 @@ async function configure(doc: ClosureDocument, image: string, debs: DirNode, opt
     image,
     write: true,
     in: debs,
-    command: ['/bin/sh', '-c', installScript(doc, options.mode ?? 'fast', options.postInstall)],
+    command: ['/bin/sh', '-c', installScript(doc, options.mode ?? 'fast', options.postInstall, options.sourceDateEpoch ?? sourceDateEpochFromEnv())],
     onStdout: (chunk) => {
       pending += chunk.toString();
       const parts = pending.split('\n');
@@ -221,5 +237,17 @@ async function configure(doc: ClosureDocument, image: string, debs: DirNode, opt
     if (failed?.startsWith('post-install')) throw new DistrokitError('IMAGE_POST_INSTALL_FAILED', `${failed}; its output:\n${result.stdout.toString().split('\n').filter((l) => !l.startsWith(MARK)).slice(-40).join('\n')}${tail ? `\n${tail}` : ''}`, {});
     throw new DistrokitError('IMAGE_CONFIGURE_FAILED', `configuring the packages in the guest failed (exit status ${result.exitStatus})${failed ? `: ${failed}` : ''}\n${tail}`, {});
   }
-  return result;
+  const end = performance.now();
+  const script = at.script ?? end;
+  const done = at.done ?? end;
+  const installed = Math.min(at.installed ?? at.postInstall ?? done, at.postInstall ?? done);
+  const seconds = (a: number, b: number) => Math.max(0, (b - a) / 1000);
+  const guest = {
+    boot: seconds(t0, script),
+    unpack: seconds(script, installed),
+    configure: seconds(installed, at.postInstall ?? done),
+    postInstall: at.postInstall !== undefined ? seconds(at.postInstall, done) : 0,
+    shutdown: seconds(done, end),
+  };
+  return { ...result, guest };
 }

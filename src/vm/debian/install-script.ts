@@ -25,7 +25,7 @@ export type InstallMode = 'fast' | 'seed';
 export const MARK = 'distrokit:';
 
 const PREAMBLE = `set -u
-export DEBIAN_FRONTEND=noninteractive DEBCONF_NONINTERACTIVE_SEEN=true LC_ALL=C LANGUAGE=C LANG=C
+export DEBIAN_FRONTEND=noninteractive DEBCONF_NONINTERACTIVE_SEEN=true LC_ALL=C.UTF-8 LANGUAGE=C.UTF-8 LANG=C.UTF-8
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 log=/var/log/distrokit-install.log
 : > "$log"
@@ -57,13 +57,28 @@ restore() {
 }
 `;
 
+/**
+ * mmdebstrap's cleanup: logs and caches that record when and how the build
+ * ran (timestamps, inode numbers, a random machine id) are removed, /run is
+ * emptied except /run/lock, and /tmp is emptied.
+ */
+const CLEANUP = `rm -f /var/log/dpkg.log /var/log/alternatives.log /var/log/apt/history.log /var/log/apt/term.log /var/log/apt/eipp.log.xz \\
+  /var/cache/ldconfig/aux-cache /var/lib/dbus/machine-id
+if [ -e /etc/machine-id ]; then : > /etc/machine-id; fi
+for f in /run/* /run/.[!.]* /tmp/* /tmp/.[!.]*; do
+  [ -e "$f" ] || [ -L "$f" ] || continue
+  [ "$f" = /run/lock ] || rm -rf "$f"
+done`;
+
 function debPath(location: string): string {
   return shellQuote(`/in/${basename(location)}`);
 }
 
 /** The guest script for `doc` (its packages are on /in under their pool file names). */
-export function installScript(doc: ClosureDocument, mode: InstallMode, postInstall?: string): string {
+export function installScript(doc: ClosureDocument, mode: InstallMode, postInstall?: string, sourceDateEpoch?: number): string {
   const lines = [PREAMBLE];
+  // shadow's last-change day and other dates the scripts write follow it, as under mmdebstrap.
+  if (sourceDateEpoch !== undefined) lines.push(`export SOURCE_DATE_EPOCH=${sourceDateEpoch}`);
   const byGroup = doc.groups.map(() => [] as string[]);
   for (const p of doc.packages) byGroup[p.group]!.push(debPath(p.location!));
   const total = byGroup.length;
@@ -91,6 +106,7 @@ export function installScript(doc: ClosureDocument, mode: InstallMode, postInsta
     lines.push(`echo "${MARK} post-install"`);
     lines.push(`/bin/sh -c ${shellQuote(postInstall)} </dev/null || { echo "${MARK} failed: post-install command exited with $?"; exit 1; }`);
   }
+  lines.push(CLEANUP);
   lines.push(`echo "${MARK} done"`);
   return `${lines.join('\n')}\n`;
 }
