@@ -108,31 +108,43 @@ export interface DiffOptions {
   labels?: readonly [string, string];
 }
 
+/** One difference: the path and its readable line. */
+export interface ManifestDifference {
+  path: string;
+  kind: 'only-a' | 'only-b' | 'type' | 'fields';
+  message: string;
+}
+
 /**
  * The differences between two manifests, one readable line each, in path
- * order: "only in b: /etc/hostname (file)", or
- * "/etc/passwd: sha256 3a1f… ≠ 9c0e…; size 1234 ≠ 1250". Empty when equal.
+ * order: "only in b: /etc/hostname (file …)", or
+ * "/etc/passwd: sha256 3a1f… ≠ 9c0e…; size 1234 ≠ 1250 (a ≠ b)". Empty when equal.
  */
 export function diffManifests(a: Manifest, b: Manifest, options: DiffOptions = {}): string[] {
+  return manifestDifferences(a, b, options).map((d) => d.message);
+}
+
+/** diffManifests with the path and kind of each difference. */
+export function manifestDifferences(a: Manifest, b: Manifest, options: DiffOptions = {}): ManifestDifference[] {
   const [la, lb] = options.labels ?? ['a', 'b'];
   const ignored = ignorePredicate(options.ignore);
   const skipFields = new Set<string>(options.ignoreFields ?? []);
   const paths = [...new Set([...a.keys(), ...b.keys()])].sort(pathOrder);
-  const out: string[] = [];
+  const out: ManifestDifference[] = [];
   for (const path of paths) {
     if (ignored(path)) continue;
     const ea = a.get(path);
     const eb = b.get(path);
     if (!ea) {
-      out.push(`only in ${lb}: ${path} (${summary(eb!)})`);
+      out.push({ path, kind: 'only-b', message: `only in ${lb}: ${path} (${summary(eb!)})` });
       continue;
     }
     if (!eb) {
-      out.push(`only in ${la}: ${path} (${summary(ea)})`);
+      out.push({ path, kind: 'only-a', message: `only in ${la}: ${path} (${summary(ea)})` });
       continue;
     }
     if (ea.type !== eb.type) {
-      out.push(`${path}: type ${ea.type} (${la}) ≠ ${eb.type} (${lb})`);
+      out.push({ path, kind: 'type', message: `${path}: type ${ea.type} (${la}) ≠ ${eb.type} (${lb})` });
       continue;
     }
     const fields: string[] = [];
@@ -140,7 +152,7 @@ export function diffManifests(a: Manifest, b: Manifest, options: DiffOptions = {
       if (skipFields.has(f) || ea[f] === eb[f]) continue;
       fields.push(`${f} ${show(f, ea[f])} ≠ ${show(f, eb[f])}`);
     }
-    if (fields.length) out.push(`${path}: ${fields.join('; ')} (${la} ≠ ${lb})`);
+    if (fields.length) out.push({ path, kind: 'fields', message: `${path}: ${fields.join('; ')} (${la} ≠ ${lb})` });
   }
   return out;
 }

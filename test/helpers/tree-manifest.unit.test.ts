@@ -7,7 +7,7 @@ import { chmodSync, linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diffManifests, globToRegExp, treeManifest, type Manifest, type ManifestEntry } from './tree-manifest.js';
+import { diffManifests, globToRegExp, manifestDifferences, treeManifest, type Manifest, type ManifestEntry } from './tree-manifest.js';
 
 // sha256sum of "hello\n" and of the empty file, as printed by coreutils.
 const HELLO = '5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03';
@@ -111,6 +111,12 @@ describe('diffManifests', () => {
       '/hard: nlink 2 ≠ (none) (ours ≠ mmdebstrap)',
       '/lib: type dir (ours) ≠ symlink (mmdebstrap)',
       'only in ours: /var/log/dpkg.log (file 0644 0:0 1 bytes)',
+    ]);
+  });
+
+  it('gives each difference its path and kind', () => {
+    expect(manifestDifferences(a, b).map((d) => [d.path, d.kind])).toEqual([
+      ['/etc/changed', 'fields'], ['/etc/only-a', 'only-a'], ['/etc/only-b', 'only-b'], ['/hard', 'fields'], ['/lib', 'type'], ['/var/log/dpkg.log', 'only-a'],
     ]);
   });
 
