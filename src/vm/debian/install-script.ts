@@ -37,7 +37,7 @@ fail() {
   exit 1
 }
 mkdir -p /var/lib/dpkg/info /var/lib/dpkg/updates /etc/dpkg/dpkg.cfg.d
-touch /var/lib/dpkg/status /var/lib/dpkg/available
+touch /var/lib/dpkg/status
 # No service may start while packages are configured.
 printf '#!/bin/sh\\nexit 101\\n' > /usr/sbin/policy-rc.d
 chmod 755 /usr/sbin/policy-rc.d
