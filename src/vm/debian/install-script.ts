@@ -27,7 +27,9 @@ export const MARK = 'distrokit:';
 const PREAMBLE = `set -u
 export DEBIAN_FRONTEND=noninteractive DEBCONF_NONINTERACTIVE_SEEN=true LC_ALL=C.UTF-8 LANGUAGE=C.UTF-8 LANG=C.UTF-8
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-log=/var/log/distrokit-install.log
+mkdir -p /var/lib/dpkg/info /var/lib/dpkg/updates /etc/dpkg/dpkg.cfg.d
+# dpkg's output, shown when something fails; next to dpkg's database, which exists in any image.
+log=/var/lib/dpkg/distrokit-install.log
 : > "$log"
 fail() {
   echo "${MARK} failed: $1"
@@ -36,7 +38,6 @@ fail() {
   rm -f "$log"
   exit 1
 }
-mkdir -p /var/lib/dpkg/info /var/lib/dpkg/updates /etc/dpkg/dpkg.cfg.d
 touch /var/lib/dpkg/status
 # No service may start while packages are configured.
 printf '#!/bin/sh\\nexit 101\\n' > /usr/sbin/policy-rc.d

@@ -28,7 +28,7 @@ describe('image debian with a failing postinst', () => {
       ['--index', join(fixture, 'Packages'), '--url-prefix', pathToFileURL(fixture).href],
       ...machineBookwormLists().map((l) => ['--index', l.path, '--url-prefix', l.urlPrefix]),
     ].flat();
-    const r = distrokit(['image', 'debian', '--out', out, '--no-essential', ...indexes, 'dpkg', 'dash', 'coreutils', 'distrokit-failing-postinst'], {
+    const r = distrokit(['image', 'debian', '--out', out, '--no-essential', ...indexes, 'dpkg', 'dash', 'coreutils', 'sed', 'diffutils', 'libc-bin', 'distrokit-failing-postinst'], {
       env: { TMPDIR: work },
       timeout: 30 * 60_000,
     });
