@@ -14,7 +14,13 @@ const DEBIAN_OPTIONS = {
   mirror: { value: url, help: 'fetch the .debs from this mirror (file://, http://, https://)' },
   'no-essential': { help: 'do not add the Essential: yes and Priority: required base' },
   mode: { value: oneOf(['fast', 'seed']), default: 'fast', help: "'fast' (default): one dpkg --install of all packages, in install order;\n'seed': one dpkg --install --force-all per install group, as vmTools" },
-  'post-install': { value: checked('CMD', (text) => text), help: 'a shell command run in the configured guest at the end; its failure fails the build' },
+  'post-install': {
+    value: checked('CMD', (text, option) => {
+      if (text.trim() === '' || text.includes('\0')) throw new UsageError(`${option} needs a shell command (not empty, no NUL)`);
+      return text;
+    }),
+    help: 'a shell command run in the configured guest at the end; its failure fails the build',
+  },
   size: { value: checked('auto|BYTES', (text, option) => (text === 'auto' ? text : bytes.parse(text, option))), help: "'auto' (default): the tree plus room for dpkg and a first boot; or BYTES (K/M/G)" },
   'source-date-epoch': { value: epoch, help: 'clamp file times to N in the unpacked tree (default: $SOURCE_DATE_EPOCH)' },
   kernel: { value: { ...path, placeholder: 'KERNEL' }, help: "the guest kernel: a vmlinuz or a linux-image .deb (default: Debian's cloud kernel)" },
