@@ -14,6 +14,7 @@ import { basename, join } from 'node:path';
 import { decodeSuperblockCounts } from '../../../formats/ext4/superblock.js';
 import { DistrokitError } from '../../../formats/errors.js';
 import type { ClosureDocument } from '../../deb/output.js';
+import { cacheDir } from '../../fetch/cache.js';
 import { writeExt4, type Ext4Summary } from '../../image/write.js';
 import { SpoolStore } from '../../tree/content-store.js';
 import { sourceDateEpoch as sourceDateEpochFromEnv } from '../../tree/epoch.js';
@@ -24,6 +25,7 @@ import type { DirNode, TreeNode } from '../../tree/types.js';
 import { runInVm, type RunInVmOptions } from '../run.js';
 import { installScript, type InstallMode, MARK } from './install-script.js';
 import { obtainDebs, type ObtainOptions } from './obtain.js';
+import { plainDeb } from './plain-deb.js';
 import { planImage, type PlanOptions } from './plan.js';
 
 export type ImageStage = 'resolve' | 'fetch' | 'unpack' | 'write' | 'configure';
@@ -35,6 +37,12 @@ export interface DebianImageOptions extends PlanOptions, Omit<ObtainOptions, 'on
   mode?: InstallMode;
   /** A shell command run in the configured guest at the end (the seed's postInstall); its failure fails the build. */
   postInstall?: string;
+  /**
+   * Give the guest's dpkg the .debs with data.tar uncompressed (default true):
+   * the same install, without xz decompression under emulation. The copies
+   * are made natively once and cached by the original's sha256.
+   */
+  uncompressed?: boolean;
   /** Image size: 'auto' (default: the tree plus room for dpkg and a first boot) or bytes. */
   size?: 'auto' | number;
   sourceDateEpoch?: number;
@@ -99,14 +107,33 @@ function exists(tree: Tree, paths: string[]): boolean {
   return paths.some((p) => tree.lookup(p) !== undefined);
 }
 
-/** The .debs as a tree for the guest's read-only /in disk (file names only: a pool path's directories do not matter). */
-function debsTree(files: readonly string[], sizes: readonly number[]): DirNode {
+/** The .debs as a tree for the guest's read-only /in disk, each under its pool file name. */
+async function debsTree(debs: readonly { name: string; path: string }[]): Promise<DirNode> {
   const tree = new Tree({ implicitMtime: { sec: 0, nsec: 0 } });
-  files.forEach((file, i) => {
-    const node: TreeNode = { type: 'file', size: sizes[i]!, content: { kind: 'range', path: file, offset: 0, length: sizes[i]! }, perm: 0o644, uid: 0, gid: 0, mtime: { sec: 0, nsec: 0 } };
-    tree.add(`/${basename(file)}`, node);
-  });
+  for (const { name, path } of debs) {
+    const size = (await stat(path)).size;
+    const node: TreeNode = { type: 'file', size, content: { kind: 'range', path, offset: 0, length: size }, perm: 0o644, uid: 0, gid: 0, mtime: { sec: 0, nsec: 0 } };
+    tree.add(`/${name}`, node);
+  }
   return tree.root;
+}
+
+/** The .debs the guest installs: uncompressed copies (plain-deb.ts), two made at a time, or the originals. */
+async function guestDebs(doc: ClosureDocument, files: readonly string[], options: DebianImageOptions): Promise<{ name: string; path: string }[]> {
+  const out: { name: string; path: string }[] = new Array(files.length);
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const i = next++;
+      const p = doc.packages[i]!;
+      const name = basename(p.location!);
+      out[i] = { name, path: options.uncompressed === false ? files[i]! : await plainDeb(files[i]!, p.checksum!.value, cacheDir('debs', 'plain')) };
+      options.onProgress?.({ stage: 'fetch', state: 'step', done: ++done, total: files.length, detail: 'uncompressed copies for the guest' });
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  return out;
 }
 
 class StageClock {
@@ -126,7 +153,10 @@ export async function buildDebianImage(options: DebianImageOptions): Promise<Deb
   const clock = new StageClock(options.onProgress);
   const progress = options.onProgress;
   const doc: ClosureDocument = await clock.run('resolve', async () => options.closure ?? planImage(options), (d) => `${d.packages.length} packages in ${d.groups.length} install groups`);
-  const files = await clock.run('fetch', () => obtainDebs(doc, { ...options, onProgress: (done, total) => progress?.({ stage: 'fetch', state: 'step', done, total }) }));
+  const { files, debs } = await clock.run('fetch', async () => {
+    const files = await obtainDebs(doc, { ...options, onProgress: (done, total) => progress?.({ stage: 'fetch', state: 'step', done, total }) });
+    return { files, debs: await guestDebs(doc, files, options) };
+  });
   const work = await mkdtemp(join(tmpdir(), 'distrokit-image-'));
   const store = new SpoolStore({ dir: work });
   const tmpImage = temporaryOutputPath(options.out);
@@ -147,8 +177,7 @@ export async function buildDebianImage(options: DebianImageOptions): Promise<Deb
         sourceDateEpoch: options.sourceDateEpoch,
       }),
     );
-    const sizes = await Promise.all(files.map(async (f) => (await stat(f)).size));
-    const vm = await clock.run('configure', () => configure(doc, tmpImage, debsTree(files, sizes), options));
+    const vm = await clock.run('configure', async () => configure(doc, tmpImage, await debsTree(debs), options));
     const counts = await superblockCounts(tmpImage);
     await rename(tmpImage, options.out);
     return {
