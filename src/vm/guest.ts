@@ -88,8 +88,8 @@ function child(root: DirNode, path: string): TreeNode | undefined {
 }
 
 /** The base tree: stage 1, busybox and the modules, without the per-run files. */
-async function baseTree(options: GuestOptions, busybox: { size: number; content: FileContent }, closure?: ModuleClosure): Promise<DirNode> {
-  const tree = await stage1Tree({ ...guestStage1Options(options), busybox, closure });
+async function baseTree(stage1: Stage1Options, busybox: { size: number; content: FileContent }, closure?: ModuleClosure): Promise<DirNode> {
+  const tree = await stage1Tree({ ...stage1, command: undefined, busybox, closure });
   for (const path of PER_RUN_PATHS) {
     const parent = child(tree, dirname(path));
     if (parent?.type === 'dir') parent.children.delete(path.split('/').pop()!);
@@ -98,14 +98,19 @@ async function baseTree(options: GuestOptions, busybox: { size: number; content:
 }
 
 /**
- * The sha256 of the base initrd's layout: the uncompressed archive of the
- * base tree with an empty busybox and no modules (those are keyed by their
- * .debs). Any change to stage1.ts's script or tree, or to the stage-1 options
- * used here, changes it, and with it the boot cache key.
+ * The sha256 of the base initrd's layout for these stage-1 options: the
+ * uncompressed archive of the base tree with an empty busybox and no modules
+ * (those are keyed by their .debs). Any change to stage1.ts's script or tree,
+ * or to the options, changes it, and with it the boot cache key.
  */
-export async function baseLayoutHash(options: GuestOptions): Promise<string> {
-  const tree = await baseTree(options, { size: 0, content: { kind: 'bytes', data: new Uint8Array(0) } });
+export async function stage1LayoutHash(stage1: Stage1Options): Promise<string> {
+  const tree = await baseTree(stage1, { size: 0, content: { kind: 'bytes', data: new Uint8Array(0) } });
   return createHash('sha256').update(await collectBytes(buildInitrd(tree, { compression: 'none' }))).digest('hex');
+}
+
+/** The layout hash of the base initrd `prepareGuest` uses for `options`. */
+export function baseLayoutHash(options: GuestOptions): Promise<string> {
+  return stage1LayoutHash(guestStage1Options(options));
 }
 
 async function sha256File(path: string): Promise<string> {
@@ -184,7 +189,7 @@ async function buildEntry(dir: string, options: GuestOptions, kernelDeb: string,
     const kernel = vmlinux ? 'vmlinux' : name;
     await writeFile(join(dir, kernel), vmlinux ?? bzImage);
     const busybox = await busyboxFromDeb(busyboxDeb, store);
-    await writeInitrd(await baseTree(options, busybox, closure), join(dir, 'initrd'), { compression: BASE_COMPRESSION });
+    await writeInitrd(await baseTree(guestStage1Options(options), busybox, closure), join(dir, 'initrd'), { compression: BASE_COMPRESSION });
     return { kernelRelease: closure.version, kernel, initrd: 'initrd', kernelFormat: vmlinux ? 'pvh' : 'bzimage' };
   } finally {
     await store.close();
@@ -203,7 +208,7 @@ export async function prepareGuest(options: GuestOptions, workDir: string): Prom
     const base = join(workDir, 'base-initrd');
     const store = new SpoolStore({ dir: workDir });
     try {
-      await writeInitrd(await baseTree(options, await busyboxFromDeb(await busybox.path(), store), closure), base, { compression: BASE_COMPRESSION });
+      await writeInitrd(await baseTree(guestStage1Options(options), await busyboxFromDeb(await busybox.path(), store), closure), base, { compression: BASE_COMPRESSION });
     } finally {
       await store.close();
     }
