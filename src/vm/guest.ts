@@ -40,7 +40,7 @@ export { commandLine, ENV_NAME } from './run-initrd.js';
 export const GUEST_MODULES = ['virtio_pci', 'virtio_console'];
 
 /** How the cached base initrd is compressed. */
-export const BASE_COMPRESSION: InitrdCompression = 'lz4';
+export const BASE_COMPRESSION: InitrdCompression = 'none';
 
 export interface GuestFiles {
   /** Where the kernel came from (the --kernel path or the cached .deb), for error positions. */

@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DistrokitError } from '../../formats/errors.js';
 import { VIRTIO_PORT_NAMES } from '../initrd/stage1.js';
+import { firmwareArgs, GUEST_KERNEL_PARAMS } from './boot-params.js';
 import { type GuestOptions, prepareGuest } from './guest.js';
 import { kvmUsable } from './qemu.js';
 
@@ -80,10 +81,11 @@ interface RunFiles {
 }
 
 export function runQemuArgs(kernel: string, initrd: string, files: RunFiles, options: RunInVmOptions, accel: 'kvm' | 'tcg'): string[] {
-  const append = ['console=ttyS0', 'panic=-1', 'quiet', 'loglevel=4', accel === 'tcg' ? tcgCalibrationParams() : ''].filter(Boolean).join(' ');
+  const append = ['console=ttyS0', 'panic=-1', 'quiet', 'loglevel=4', accel === 'tcg' ? tcgCalibrationParams() : '', ...GUEST_KERNEL_PARAMS].filter(Boolean).join(' ');
   const args = [
     '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
     '-machine', 'q35', '-accel', accel, '-cpu', accel === 'kvm' ? 'host' : 'max',
+    ...firmwareArgs(accel, options.qemu),
     '-m', String(options.memoryMiB ?? 512), '-smp', String(options.cpus ?? 1),
     '-kernel', kernel, '-initrd', initrd, '-append', append,
     '-serial', `file:${files.console}`,

@@ -1,9 +1,9 @@
 /**
  * The boot cache against real tools: the PVH kernel is exactly what the lz4
- * tool inflates from the bzImage's payload; the base initrd (read by lz4 and
- * GNU cpio) has stage 1, busybox and the modules but no per-run file; the
- * per-run initrd starts with the command script; and two runs that start at
- * once on an empty cache both boot, leaving one entry and no temporary files.
+ * tool inflates from the bzImage's payload; the base initrd (read by GNU
+ * cpio) has stage 1, busybox and the modules but no per-run file; the per-run
+ * initrd starts with the command script; and two runs that start at once on
+ * an empty cache both boot, leaving one entry and no temporary files.
  * The .debs are given (--kernel DEB, busyboxDeb) from the fixture cache.
  */
 import { execFileSync, execSync } from 'node:child_process';
@@ -47,7 +47,8 @@ describe('boot cache (Debian cloud kernel)', () => {
     const guest = await prepareGuest({ kernel: kernelDeb, busyboxDeb, command: ['echo', 'per run'], cacheDir: cache }, work);
     expect(guest.bootCache).toBe('built');
     const entry = join(cache, 'boot', readdirSync(join(cache, 'boot'))[0]!);
-    const base = execSync(`lz4 -dc ${join(entry, 'initrd')} | cpio -it --quiet`, { encoding: 'utf8' }).split('\n');
+    // The base is an uncompressed archive (the guest's kernel unpacks it faster than an LZ4 one).
+    const base = execSync(`cpio -it --quiet < ${join(entry, 'initrd')}`, { encoding: 'utf8' }).split('\n');
     expect(base).toEqual(expect.arrayContaining(['init', 'bin/busybox', 'insmod-list', 'distrokit']));
     for (const m of GUEST_MODULES) expect(base.some((p) => p.endsWith(`/${m}.ko`))).toBe(true);
     expect(base).not.toContain('distrokit/command');
