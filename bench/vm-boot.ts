@@ -1,35 +1,43 @@
 /**
  * VM boot time: from spawning QEMU to the guest command starting (the first
  * byte on the command's stdout port; the command is `echo started`), to QEMU's
- * exit, and QEMU's CPU time (user + system, which load on the host inflates
- * far less than wall time), for:
- *   - bzImage: the kernel as Debian ships it, decompressing itself in the guest (before);
+ * exit, and QEMU's CPU time (user + system, which host load inflates less
+ * than wall time). Variants, each adding one change to the one before:
+ *   - before: the bzImage as Debian ships it (it decompresses itself in the
+ *     guest), an LZ4 initrd, SeaBIOS, the kernel line without GUEST_KERNEL_PARAMS;
  *   - PVH: the inflated vmlinux from the boot cache, booted directly;
- *   - PVH + run.ts's kernel parameters as they are now (if any differ);
- *   - each --try PARAMS: PVH plus those kernel parameters;
- *   - floor: the PVH kernel with an /init that only writes a marker to the
+ *   - + GUEST_KERNEL_PARAMS (cryptomgr.notests=1);
+ *   - + uncompressed base initrd;
+ *   - + qboot: the runner as it is now (runQemuArgs unchanged);
+ *   - each --try PARAMS: the runner plus those kernel parameters;
+ *   - floor: the runner with an /init that only writes a marker to the
  *     console and powers off (no modules, no stage 1).
  * Variants run interleaved, one of each per round, so drifting host load hits
  * them alike. Then `prepareGuest` on a warm boot cache, and `vm run -- true`
  * end to end through the CLI. Uses the default packages (downloaded into the
  * vm cache if needed) and TCG unless the host has KVM.
  *
- *   node dist/bench/vm-boot.js [--runs N] [--try "cryptomgr.notests=1 …"]… [--machine pc]
+ *   node dist/bench/vm-boot.js [--runs N] [--try "mitigations=off …"]… [--machine pc]
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeInitrd } from '../src/initrd/build.js';
+import { compressLz4Legacy } from '../src/initrd/lz4-legacy.js';
 import { addPath } from '../src/initrd/stage1.js';
 import { SpoolStore } from '../src/tree/content-store.js';
 import { layPackages } from '../src/tree/packages.js';
 import { contentChunks } from '../src/tree/sink-dir.js';
 import type { DirNode, TreeNode } from '../src/tree/types.js';
+import { GUEST_KERNEL_PARAMS, qbootPath } from '../src/vm/boot-params.js';
 import { prepareGuest } from '../src/vm/guest.js';
 import { fetchGuestPackage, resolveGuestPackages } from '../src/vm/packages.js';
 import { kvmUsable } from '../src/vm/qemu.js';
+import { runFiles, writeRunInitrd } from '../src/vm/run-initrd.js';
 import { runQemuArgs } from '../src/vm/run.js';
 import { cacheDir } from '../src/fetch/cache.js';
 import { collectBytes } from '../formats/bytes.js';
@@ -50,6 +58,8 @@ interface Variant {
   kernel: string;
   initrd: string;
   append: (base: string) => string;
+  /** Keep the runner's firmware (-bios qboot when it has it); false: QEMU's default (SeaBIOS). */
+  firmware: boolean;
   /** Wait for this text on the console instead of the stdout port. */
   marker?: string;
 }
@@ -89,7 +99,7 @@ async function fromDebs(): Promise<{ bzImage: string; floorInitrd: string }> {
     const init = new TextEncoder().encode('#!/bin/busybox sh\n/bin/busybox echo distrokit-floor-marker\n/bin/busybox poweroff -f\n');
     addPath(root, 'init', { ...meta, perm: 0o755, type: 'file', size: init.length, content: { kind: 'bytes', data: init } });
     const floorInitrd = join(work, 'floor.img');
-    await writeInitrd(root, floorInitrd, { compression: 'lz4' });
+    await writeInitrd(root, floorInitrd, { compression: 'none' });
     return { bzImage, floorInitrd };
   } finally {
     await store.close();
@@ -103,6 +113,7 @@ async function boot(v: Variant): Promise<Sample> {
   const qemuArgs = runQemuArgs(v.kernel, v.initrd, files, { command: [] }, accel);
   const at = qemuArgs.indexOf('-append');
   qemuArgs[at + 1] = v.append(qemuArgs[at + 1]!);
+  if (!v.firmware && qemuArgs.includes('-bios')) qemuArgs.splice(qemuArgs.indexOf('-bios'), 2);
   if (machine) qemuArgs[qemuArgs.indexOf('-machine') + 1] = machine;
   const cpuFile = join(dir, 'cpu');
   const started = performance.now();
@@ -145,17 +156,22 @@ try {
   const guest = first;
   const { bzImage, floorInitrd } = await fromDebs();
 
-  // run.ts's kernel command line without what it adds beyond `console=ttyS0 panic=-1 quiet loglevel=4 tsc_early_khz= lpj=` (the "before" line).
-  const beforeLine = (line: string) => line.split(' ').filter((w) => /^(console|panic|quiet|loglevel|tsc_early_khz|lpj)(=|$)/.test(w)).join(' ');
+  // The per-run initrd with the base LZ4-compressed, as before.
+  const baseLz4 = join(work, 'base.lz4');
+  await pipeline(Readable.from(compressLz4Legacy(createReadStream(join(guest.kernel, '..', 'initrd')))), createWriteStream(baseLz4));
+  const lz4Initrd = join(work, 'initrd-lz4.img');
+  await writeRunInitrd(baseLz4, runFiles(['echo', 'started']), lz4Initrd);
+  const without = (line: string) => line.split(' ').filter((w) => !GUEST_KERNEL_PARAMS.includes(w)).join(' ');
+  const asIs = (line: string) => line;
   const variants: Variant[] = [
-    { name: 'bzImage (before)', kernel: bzImage, initrd: guest.initrd, append: beforeLine },
-    { name: 'PVH vmlinux', kernel: guest.kernel, initrd: guest.initrd, append: beforeLine },
+    { name: 'before: bzImage, LZ4 initrd, SeaBIOS', kernel: bzImage, initrd: lz4Initrd, append: without, firmware: false },
+    { name: 'PVH vmlinux', kernel: guest.kernel, initrd: lz4Initrd, append: without, firmware: false },
+    { name: `+ ${GUEST_KERNEL_PARAMS.join(' ')}`, kernel: guest.kernel, initrd: lz4Initrd, append: asIs, firmware: false },
+    { name: '+ uncompressed initrd', kernel: guest.kernel, initrd: guest.initrd, append: asIs, firmware: false },
+    { name: `+ qboot (${qbootPath() ? 'the runner now' : 'not found: SeaBIOS'})`, kernel: guest.kernel, initrd: guest.initrd, append: asIs, firmware: true },
   ];
-  const current = runQemuArgs('k', 'i', { console: 'c', stdout: 'o', stderr: 'e', status: 's' }, { command: [] }, accel);
-  const line = current[current.indexOf('-append') + 1]!;
-  if (beforeLine(line) !== line) variants.push({ name: `PVH + run.ts's line (${line.split(' ').filter((w) => !beforeLine(w)).join(' ')})`, kernel: guest.kernel, initrd: guest.initrd, append: (l) => l });
-  for (const extra of tries) variants.push({ name: `PVH + ${extra}`, kernel: guest.kernel, initrd: guest.initrd, append: (l) => `${l} ${extra}` });
-  variants.push({ name: 'floor: PVH, /init = echo marker; poweroff -f', kernel: guest.kernel, initrd: floorInitrd, append: (l) => l, marker: 'distrokit-floor-marker' });
+  for (const extra of tries) variants.push({ name: `runner + ${extra}`, kernel: guest.kernel, initrd: guest.initrd, append: (l) => `${l} ${extra}`, firmware: true });
+  variants.push({ name: 'floor: runner, /init = echo marker; poweroff -f', kernel: guest.kernel, initrd: floorInitrd, append: asIs, marker: 'distrokit-floor-marker', firmware: true });
 
   const samples = new Map<Variant, Sample[]>(variants.map((v) => [v, []]));
   const loadBefore = load();
