@@ -16,9 +16,11 @@ import { runInVm } from '../../../src/vm/run.js';
 
 let root: string;
 let cache: string;
-beforeAll(() => {
+let packages: GuestPackages;
+beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'distrokit-vmdefault-'));
   cache = join(root, 'vm-cache');
+  packages = await resolveGuestPackages({ cacheDir: cache });
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -33,11 +35,8 @@ function aptCandidate(name: string): { version: string; sha256: string; size: nu
   return { version, sha256: field('SHA256'), size: Number(field('Size')), filename: field('Filename') };
 }
 
-let packages: GuestPackages;
-
 describe("the default VM packages from this machine's apt lists", () => {
   it('are the kernel linux-image-cloud-amd64 depends on and busybox-static, as apt resolves them', async () => {
-    packages = await resolveGuestPackages({ cacheDir: cache });
     const image = /Depends: (linux-image-\S+)/.exec(apt('depends', 'linux-image-cloud-amd64'))![1]!;
     expect(packages.kernel.name).toBe(image);
     for (const [pkg, name] of [[packages.kernel, image], [packages.busybox, 'busybox-static']] as const) {
@@ -47,8 +46,10 @@ describe("the default VM packages from this machine's apt lists", () => {
     }
   });
 
-  it("are downloaded with the index's sha256; a valid copy is kept, a corrupted one replaced", async () => {
-    const path = await fetchGuestPackage(packages.busybox, cache);
+  it("are downloaded with the index's sha256 (once for concurrent callers); a valid copy is kept, a corrupted one replaced", async () => {
+    // Two runs of one process that need it at once share the download.
+    const [path, other] = await Promise.all([fetchGuestPackage(packages.busybox, cache), fetchGuestPackage(packages.busybox, cache)]);
+    expect(other).toBe(path);
     expect(path).toBe(join(cache, 'debs', packages.busybox.file));
     expect(sha256sum(path)).toBe(aptCandidate('busybox-static').sha256);
     const inode = statSync(path).ino;
