@@ -51,6 +51,8 @@ const machine = option('--machine');
 const accel = kvmUsable() ? 'kvm' : 'tcg';
 const cli = fileURLToPath(new URL('../src/cli/run.js', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'distrokit-bench-vm-'));
+// The runner's machine defaults (a variable, not a literal: runQemuArgs's options type differs between versions).
+const machineOptions = { command: [] as string[] };
 const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 interface Variant {
@@ -110,7 +112,7 @@ async function fromDebs(): Promise<{ bzImage: string; floorInitrd: string }> {
 async function boot(v: Variant): Promise<Sample> {
   const dir = mkdtempSync(join(work, 'run-'));
   const files = { console: join(dir, 'console'), stdout: join(dir, 'stdout'), stderr: join(dir, 'stderr'), status: join(dir, 'status') };
-  const qemuArgs = runQemuArgs(v.kernel, v.initrd, files, { command: [] }, accel);
+  const qemuArgs = runQemuArgs(v.kernel, v.initrd, files, machineOptions, accel);
   const at = qemuArgs.indexOf('-append');
   qemuArgs[at + 1] = v.append(qemuArgs[at + 1]!);
   if (!v.firmware && qemuArgs.includes('-bios')) qemuArgs.splice(qemuArgs.indexOf('-bios'), 2);
