@@ -1,4 +1,8 @@
 /** distrokit/vm: a small QEMU runner for stage-1 initrds. */
 export * from './qemu.js';
 export * from './run.js';
-export { commandLine, GUEST_MODULES, prepareGuest, type GuestFiles, type GuestOptions } from './guest.js';
+export { baseLayoutHash, BASE_COMPRESSION, guestStage1Options, stage1LayoutHash, commandLine, GUEST_MODULES, prepareGuest, type GuestFiles, type GuestOptions } from './guest.js';
+export { BUSYBOX_PACKAGE, fetchGuestPackage, KERNEL_METAPACKAGE, resolveGuestPackages, type GuestPackage, type GuestPackages } from './packages.js';
+export { bootCacheKey, pruneBootCache, type BootEntry, type BootMeta } from './boot-cache.js';
+export { pvhKernelFromBzImage } from './pvh-kernel.js';
+export { runFiles, writeRunInitrd, PER_RUN_PATHS } from './run-initrd.js';
