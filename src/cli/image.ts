@@ -23,7 +23,7 @@ const DEBIAN_OPTIONS = {
   },
   size: { value: checked('auto|BYTES', (text, option) => (text === 'auto' ? text : bytes.parse(text, option))), help: "'auto' (default): the tree plus room for dpkg and a first boot; or BYTES (K/M/G)" },
   'source-date-epoch': { value: epoch, help: 'clamp file times to N in the unpacked tree (default: $SOURCE_DATE_EPOCH)' },
-  kernel: { value: { ...path, placeholder: 'KERNEL' }, help: "the guest kernel: a vmlinuz or a linux-image .deb (default: Debian's cloud kernel)" },
+  kernel: { value: { ...path, placeholder: 'KERNEL' }, help: "the guest kernel: a vmlinuz or a linux-image .deb (default: Debian's cloud kernel,\ndownloaded from the apt lists' mirror into the cache)" },
   memory: { value: integer(256, 1 << 20, 'MIB'), default: '1024', help: 'guest memory in MiB (default 1024)' },
   cpus: { value: integer(1, 64), default: '2', help: 'guest CPUs (default 2)' },
   timeout: { value: integer(1, 86_400, 'S'), default: '3600', help: 'stop the VM after S seconds (default 3600)' },

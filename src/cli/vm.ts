@@ -29,7 +29,7 @@ const outSize = checked('BYTES', (text, option) => {
 });
 
 const RUN_OPTIONS = {
-  kernel: { value: { ...path, placeholder: 'KERNEL' }, help: "a vmlinuz (modules in ../lib/modules) or a linux-image .deb\n(default: Debian's cloud kernel .deb from the cache)" },
+  kernel: { value: { ...path, placeholder: 'KERNEL' }, help: "a vmlinuz (modules in ../lib/modules) or a linux-image .deb\n(default: Debian's cloud kernel, downloaded from the apt lists' mirror\ninto the cache and sha256-checked)" },
   memory: { value: integer(64, 1 << 20, 'MIB'), default: '512', help: 'guest memory in MiB (default 512)' },
   cpus: { value: integer(1, 64), default: '1', help: 'guest CPUs (default 1)' },
   timeout: { value: integer(1, 86_400, 'S'), default: '300', help: 'stop the VM after S seconds: VM_TIMEOUT (default 300)' },

@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { VIRTIO_DISK_SERIALS, VIRTIO_PORT_NAMES } from '../initrd/stage1.js';
+import { firmwareArgs, GUEST_KERNEL_PARAMS } from './boot-params.js';
 
 /** Where the run's port files and console go. */
 export interface RunFiles {
@@ -27,6 +28,8 @@ export interface RunDisks {
 export interface MachineOptions {
   memoryMiB?: number;
   cpus?: number;
+  /** The QEMU binary (its firmware files decide the BIOS). */
+  qemu?: string;
 }
 
 /**
@@ -85,11 +88,12 @@ export function runQemuArgs(
 ): string[] {
   const append = [
     'console=ttyS0', 'panic=-1', 'quiet', 'loglevel=4', accel === 'tcg' ? tcgCalibrationParams() : '',
-    ...diskParams(disks), files ? '' : 'distrokit.interactive=1',
+    ...GUEST_KERNEL_PARAMS, ...diskParams(disks), files ? '' : 'distrokit.interactive=1',
   ].filter(Boolean).join(' ');
   const args = [
     '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
     '-machine', 'q35', '-accel', accel, '-cpu', accel === 'kvm' ? 'host' : 'max',
+    ...firmwareArgs(accel, options.qemu),
     '-m', String(options.memoryMiB ?? 512), '-smp', String(options.cpus ?? 1),
     '-kernel', kernel, '-initrd', initrd, '-append', append,
     ...(files
