@@ -37,6 +37,8 @@ async function main(): Promise<void> {
     console.log('| stage | distrokit (s) |\n|---|---|');
     for (const stage of ['resolve', 'fetch', 'unpack', 'write', 'configure'] as const) console.log(`| ${stage} | ${s[stage].toFixed(1)} |`);
     console.log(`| total | ${ours.toFixed(1)} |`);
+    const g = summary.guest;
+    console.log(`configure under ${summary.accel}: boot ${g.boot.toFixed(1)} s, dpkg unpack ${g.unpack.toFixed(1)} s, dpkg configure + triggers + cleanup ${g.configure.toFixed(1)} s, shutdown ${g.shutdown.toFixed(1)} s`);
     console.log(`mmdebstrap: ${peer.seconds.toFixed(1)} s; distrokit / mmdebstrap = ×${(ours / peer.seconds).toFixed(2)} (host part without configure: ×${((ours - s.configure) / peer.seconds).toFixed(2)})`);
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -4,10 +4,11 @@
  * fixtures/gen/failing-postinst-deb.sh) makes `image debian` exit 1 naming the
  * package, with the script's output, and leaves no image (and no temporary
  * image, QEMU process or run directory) behind. A small closure without the
- * Essential base keeps the boot short; its own packages configure cleanly.
+ * Essential base, written by `deb closure` and installed with --lock, keeps
+ * the boot short; its own packages configure cleanly.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,7 +17,11 @@ import { machineBookwormLists } from '../../../../src/fetch/apt-lists.js';
 import { distrokit } from '../../../helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'distrokit-image-fails-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const locks = mkdtempSync(join(tmpdir(), 'distrokit-image-fails-lock-'));
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+  rmSync(locks, { recursive: true, force: true });
+});
 
 const qemuProcesses = () => spawnSync('pgrep', ['-f', `qemu-system-x86_64.*${work}`], { encoding: 'utf8' }).stdout.trim();
 
@@ -28,10 +33,12 @@ describe('image debian with a failing postinst', () => {
       ['--index', join(fixture, 'Packages'), '--url-prefix', pathToFileURL(fixture).href],
       ...machineBookwormLists().map((l) => ['--index', l.path, '--url-prefix', l.urlPrefix]),
     ].flat();
-    const r = distrokit(['image', 'debian', '--out', out, '--no-essential', ...indexes, 'dpkg', 'dash', 'coreutils', 'sed', 'diffutils', 'libc-bin', 'distrokit-failing-postinst'], {
-      env: { TMPDIR: work },
-      timeout: 30 * 60_000,
-    });
+    // The closure as a lock file from `deb closure` (no Essential base: a short boot), installed with --lock.
+    const closure = distrokit(['deb', 'closure', ...indexes, 'dpkg', 'dash', 'coreutils', 'sed', 'diffutils', 'libc-bin', 'distrokit-failing-postinst']);
+    expect(closure.status, closure.stderr).toBe(0);
+    const lock = join(locks, 'lock.json');
+    writeFileSync(lock, closure.stdout);
+    const r = distrokit(['image', 'debian', '--out', out, '--lock', lock], { env: { TMPDIR: work }, timeout: 30 * 60_000 });
     expect(r.status, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/IMAGE_MAINTSCRIPT_FAILED: .*: package distrokit-failing-postinst failed to install/);
     expect(r.stderr).not.toMatch(/packages .*,/);
