@@ -26,18 +26,23 @@ function pad(value: string | number, width: number): string {
   return text.padEnd(width, ' ');
 }
 
-export function writeAr(members: ArWriteMember[]): Uint8Array {
-  const parts: Uint8Array[] = [encoder.encode(AR_MAGIC)];
-  for (const m of members) {
-    const header =
-      pad(m.name, 16) +
+/** The 60-byte header of one member (its body follows, padded to an even length with '\n'). */
+export function encodeArHeader(m: Omit<ArWriteMember, 'data'> & { size: number }): Uint8Array {
+  return encoder.encode(
+    pad(m.name, 16) +
       pad(m.mtime ?? 0, 12) +
       pad(m.uid ?? 0, 6) +
       pad(m.gid ?? 0, 6) +
       pad((m.mode ?? 0o100644).toString(8), 8) +
-      pad(m.sizeField ?? m.data.byteLength, 10) +
-      '`\n';
-    parts.push(encoder.encode(header), m.data);
+      pad(m.sizeField ?? m.size, 10) +
+      '`\n',
+  );
+}
+
+export function writeAr(members: ArWriteMember[]): Uint8Array {
+  const parts: Uint8Array[] = [encoder.encode(AR_MAGIC)];
+  for (const m of members) {
+    parts.push(encodeArHeader({ ...m, size: m.data.byteLength }), m.data);
     if (m.data.byteLength % 2 === 1) parts.push(encoder.encode('\n'));
   }
   return concatBytes(parts);

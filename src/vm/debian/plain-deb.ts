@@ -12,15 +12,10 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { readAr } from '../../../formats/ar/reader.js';
-import { writeAr } from '../../../formats/ar/writer.js';
+import { encodeArHeader, writeAr } from '../../../formats/ar/writer.js';
 import { collectBytes } from '../../../formats/bytes.js';
 import { decompress } from '../../../formats/compress/index.js';
 import { DistrokitError } from '../../../formats/errors.js';
-
-function arHeader(name: string, size: number): string {
-  const f = (v: string | number, w: number) => String(v).padEnd(w, ' ');
-  return `${f(name, 16)}${f(0, 12)}${f(0, 6)}${f(0, 6)}${f('100644', 8)}${f(size, 10)}\`\n`;
-}
 
 /** `deb` with data.tar uncompressed, at `dir`/`key`.deb (made once; written temp-then-rename). */
 export async function plainDeb(deb: string, key: string, dir: string): Promise<string> {
@@ -56,7 +51,7 @@ export async function plainDeb(deb: string, key: string, dir: string): Promise<s
       // debian-binary and control.tar.* as they were (writeAr pads them), then data.tar streamed.
       const prefix = writeAr(head);
       await fh.write(prefix);
-      await fh.write(Buffer.from(arHeader('data.tar', dataSize), 'latin1'));
+      await fh.write(encodeArHeader({ name: 'data.tar', size: dataSize }));
     } finally {
       await fh.close();
     }
