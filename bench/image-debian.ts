@@ -12,9 +12,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cacheDir } from '../src/fetch/cache.js';
 import { buildDebianImage } from '../src/vm/debian/image.js';
-import { obtainDebs } from '../src/vm/debian/obtain.js';
+import { debDownloadDir, obtainDebs } from '../src/vm/debian/obtain.js';
 import { planImage } from '../src/vm/debian/plan.js';
 import { machineLine } from './lib.js';
 import { BASE_FIVE, COMMON_DEBIAN, timeMmdebstrap } from './mmdebstrap.js';
@@ -31,7 +30,7 @@ async function main(): Promise<void> {
     const started = performance.now();
     const summary = await buildDebianImage({ out: join(work, 'image.img'), packages, essential: true });
     const ours = (performance.now() - started) / 1000;
-    const peer = await timeMmdebstrap(doc.packages.map((p) => p.name), [cacheDir('debs', 'pool')]);
+    const peer = await timeMmdebstrap(doc.packages.map((p) => p.name), [debDownloadDir()]);
     const s = summary.stages;
     console.log(`packages: ${summary.packages} (mmdebstrap: ${peer.installed}); accel: ${summary.accel}`);
     console.log('| stage | distrokit (s) |\n|---|---|');

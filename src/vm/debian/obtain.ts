@@ -17,9 +17,18 @@ export interface ObtainOptions {
   debsDir?: string;
   /** A mirror (file://, http://, https://) the packages' locations are relative to. */
   mirror?: string;
-  /** Where downloads go (default: the cache's debs/pool). */
+  /** Where downloads go (default: debDownloadDir()). */
   cache?: string;
   onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Where image debian downloads .debs: ~/.cache/distrokit/debs/fetched, under
+ * their pool file names (its own directory: the test fixtures' debs/pool is
+ * apt-get download's, which names files differently).
+ */
+export function debDownloadDir(): string {
+  return cacheDir('debs', 'fetched');
 }
 
 /** Paths of the documents' packages, in its order. */
@@ -49,7 +58,7 @@ export async function obtainDebs(doc: ClosureDocument, options: ObtainOptions = 
       downloadAt.push(i);
     }
   }
-  const fetched = await downloadAll(downloads, options.cache ?? cacheDir('debs', 'pool'), { onProgress: () => options.onProgress?.(++done, items.length) });
+  const fetched = await downloadAll(downloads, options.cache ?? debDownloadDir(), { onProgress: () => options.onProgress?.(++done, items.length) });
   fetched.forEach((path, k) => (out[downloadAt[k]!] = path));
   return out;
 }

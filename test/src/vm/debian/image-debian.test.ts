@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cacheDir } from '../../../../src/fetch/cache.js';
+import { debDownloadDir } from '../../../../src/vm/debian/obtain.js';
 import { planImage } from '../../../../src/vm/debian/plan.js';
 import { distrokit } from '../../../helpers/cli.js';
 import { dpkgQuery, MMDEBSTRAP_IGNORE_GLOBS, mmdebstrapTree } from '../../../helpers/mmdebstrap.js';
@@ -41,7 +41,7 @@ beforeAll(async () => {
   summary = JSON.parse(r.stdout);
   // The same package list for mmdebstrap, with its .debs from distrokit's cache (nothing downloaded twice).
   names = (await planImage({ packages: BASE, essential: true })).packages.map((p) => p.name);
-  reference = await mmdebstrapTree({ packages: names, debsDirs: [cacheDir('debs', 'pool')], sourceDateEpoch: SOURCE_DATE_EPOCH });
+  reference = await mmdebstrapTree({ packages: names, debsDirs: [debDownloadDir()], sourceDateEpoch: SOURCE_DATE_EPOCH });
   mkdirSync(mnt);
   execFileSync('mount', ['-o', 'loop,ro', image, mnt]);
   mounted = true;
