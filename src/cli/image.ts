@@ -22,7 +22,7 @@ const DEBIAN_OPTIONS = {
     help: 'a shell command run in the configured guest at the end; its failure fails the build',
   },
   size: { value: checked('auto|BYTES', (text, option) => (text === 'auto' ? text : bytes.parse(text, option))), help: "'auto' (default): the tree plus room for dpkg and a first boot; or BYTES (K/M/G)" },
-  'source-date-epoch': { value: epoch, help: 'clamp file times to N in the unpacked tree (default: $SOURCE_DATE_EPOCH)' },
+  'source-date-epoch': { value: epoch, help: 'clamp file times to N in the unpacked tree, and give N to dpkg and the\nmaintainer scripts in the guest (default: $SOURCE_DATE_EPOCH)' },
   kernel: { value: { ...path, placeholder: 'KERNEL' }, help: "the guest kernel: a vmlinuz or a linux-image .deb (default: Debian's cloud kernel,\ndownloaded from the apt lists' mirror into the cache)" },
   memory: { value: integer(256, 1 << 20, 'MIB'), default: '1024', help: 'guest memory in MiB (default 1024)' },
   cpus: { value: integer(1, 64), default: '2', help: 'guest CPUs (default 2)' },
@@ -39,12 +39,12 @@ const debian = command({
   description: `Resolves the closure of PKG… (plus the Essential and Priority: required base,
 as debootstrap and mmdebstrap add it) from the indexes, in install groups;
 obtains every .deb checked against its index's SHA256; unpacks them natively
-into one tree and writes it as an ext4 image; then boots the
-image read-write in QEMU with the .debs on a read-only disk and lets dpkg
-install them, so that every maintainer script runs (services are kept from
-starting by a policy-rc.d and a fake start-stop-daemon). A failing
-maintainer script fails the build (exit 1) with the package and its output.
-Progress per stage on stderr; --json prints a summary.`,
+into one tree and writes it as an ext4 image; then boots the image read-write
+in QEMU with the .debs on a read-only disk and lets dpkg install them, so that
+every maintainer script runs (services are kept from starting by a
+policy-rc.d and a fake start-stop-daemon). A failing maintainer script fails
+the build (exit 1) with the package and its output. Progress per stage on
+stderr; --json prints a summary.`,
   options: DEBIAN_OPTIONS,
   positionals: { min: 0, value: word('PKG') },
   examples: [
