@@ -21,6 +21,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { dpkgQuery, essentialAndRequired, mmdebstrapVersion, runMmdebstrap } from '../test/helpers/mmdebstrap.js';
+import { COMMON_DEBIAN_PACKAGES } from '../src/cli/demo.js';
 import { machineLine, median } from './lib.js';
 
 export interface MmdebstrapTiming {
@@ -48,8 +49,8 @@ export async function timeMmdebstrap(packages: readonly string[], debsDirs: read
   }
 }
 
-/** nixpkgs' commonDebianPackages with today's names (as bench/deb-closure.ts and `distrokit demo`). */
-export const COMMON_DEBIAN = ['base-passwd', 'dpkg', 'libc6-dev', 'perl', 'sysvinit-core', 'bash', 'gzip', 'bzip2', 'tar', 'grep', 'findutils', 'g++', 'make', 'curl', 'patch', 'diffutils'];
+/** nixpkgs' commonDebianPackages with today's names: the set `distrokit demo` builds. */
+export const COMMON_DEBIAN = COMMON_DEBIAN_PACKAGES;
 export const BASE_FIVE = ['base-files', 'base-passwd', 'bash', 'coreutils', 'dpkg'];
 
 async function main(): Promise<void> {

@@ -215,7 +215,6 @@ export const ERROR_CODES = {
   },
   cli: {
     USAGE: 'a command line that does not parse or an option value that is malformed (exit 2)',
-    DEMO_NO_APT_LISTS: 'the demo found no bookworm Packages lists (apt-get update not run)',
     INITRD_PREPEND_UNREADABLE: 'an initrd --prepend file that cannot be read',
   },
   internal: {

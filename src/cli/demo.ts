@@ -8,10 +8,8 @@
  * guest's gcc — what nixpkgs' debClosureGenerator + fillDiskWithDebs +
  * runInLinuxImage do.
  */
-import { APT_LISTS_DIR, machineBookwormLists } from '../fetch/apt-lists.js';
-import { DistrokitError } from '../../formats/errors.js';
 import { buildDebianImage } from '../vm/debian/image.js';
-import { planImage } from '../vm/debian/plan.js';
+import { planImage, planIndexes } from '../vm/debian/plan.js';
 import { kvmUsable } from '../vm/qemu.js';
 import { EXIT_OK, writeStdout } from './common.js';
 import { command } from './dispatch.js';
@@ -65,9 +63,8 @@ gcc -O2 -Wall -o /tmp/hello /tmp/hello.c
 rm -f /tmp/hello /tmp/hello.c`;
 
 async function runDemo(closureOnly: boolean, out: string, json: boolean): Promise<number> {
-  const lists = machineBookwormLists();
-  if (lists.length === 0)
-    throw new DistrokitError('DEMO_NO_APT_LISTS', `no bookworm Packages lists in ${APT_LISTS_DIR}; run 'apt-get update' first`, { file: APT_LISTS_DIR });
+  // The machine's apt lists (IMAGE_NO_INDEXES, saying to run apt-get update, when there are none).
+  const lists = planIndexes(undefined);
   const started = performance.now();
   process.stderr.write(`reading ${lists.map((l) => l.path).join(', ')}\n`);
   const doc = await planImage({ packages: COMMON_DEBIAN_PACKAGES, indexes: lists, essential: true });

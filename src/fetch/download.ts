@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DistrokitError } from '../../formats/errors.js';
@@ -32,14 +32,11 @@ async function sha256OfFile(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-async function isValid(path: string, item: DownloadItem): Promise<boolean> {
-  try {
-    const st = await stat(path);
-    if (item.size !== undefined && st.size !== item.size) return false;
-  } catch {
-    return false;
-  }
-  return (await sha256OfFile(path)) === item.sha256;
+function isValid(path: string, item: DownloadItem): Promise<boolean> {
+  return verifyLocalFile(path, item).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**
@@ -63,9 +60,27 @@ export async function verifyLocalFile(path: string, item: Pick<DownloadItem, 'sh
   return path;
 }
 
-/** Downloads one file into `dir` (unless a valid copy is there); returns its path. */
-export async function downloadVerified(item: DownloadItem, dir: string): Promise<string> {
+/** Downloads under way in this process, by destination: a second caller for the same file waits for the first. */
+const inFlight = new Map<string, Promise<string>>();
+
+/**
+ * Downloads one file into `dir` (unless a valid copy is there); returns its
+ * path. Concurrent calls for one destination in this process share one
+ * download (the partial file's name is per process); other processes each
+ * write their own partial file and rename, so the last valid one wins.
+ */
+export function downloadVerified(item: DownloadItem, dir: string): Promise<string> {
   const dest = join(dir, item.name);
+  let download = inFlight.get(dest);
+  if (!download) {
+    download = downloadOnce(item, dest).finally(() => inFlight.delete(dest));
+    inFlight.set(dest, download);
+  }
+  return download;
+}
+
+async function downloadOnce(item: DownloadItem, dest: string): Promise<string> {
+  const dir = dirname(dest);
   if (await isValid(dest, item)) return dest;
   await mkdir(dir, { recursive: true });
   const partial = `${dest}.partial-${process.pid}`;

@@ -138,17 +138,7 @@ export async function resolveGuestPackages(options: PackageSourceOptions): Promi
   return packages;
 }
 
-/** Downloads under way in this process, by destination (downloadVerified's partial file is per process). */
-const inFlight = new Map<string, Promise<string>>();
-
 /** Downloads one package into <cache>/debs (a valid copy there is used as it is); returns its path. */
 export function fetchGuestPackage(pkg: GuestPackage, cacheDir: string): Promise<string> {
-  const dir = join(cacheDir, 'debs');
-  const key = join(dir, pkg.file);
-  let download = inFlight.get(key);
-  if (!download) {
-    download = downloadVerified({ url: pkg.url, name: pkg.file, sha256: pkg.sha256, size: pkg.size }, dir).finally(() => inFlight.delete(key));
-    inFlight.set(key, download);
-  }
-  return download;
+  return downloadVerified({ url: pkg.url, name: pkg.file, sha256: pkg.sha256, size: pkg.size }, join(cacheDir, 'debs'));
 }

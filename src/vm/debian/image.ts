@@ -81,26 +81,17 @@ export interface DebianImageSummary {
 const BLOCK = 4096;
 
 /** Bytes and files each package put in the tree: the most dpkg needs free while it unpacks one again. */
-function largestPackage(root: DirNode): { bytes: number; files: number } {
+function largestPackage(tree: Tree): { bytes: number; files: number } {
   const per = new Map<string, { bytes: number; files: number }>();
-  const walk = (dir: DirNode) => {
-    for (const node of dir.children.values()) {
-      const owner = node.owner ?? '';
-      const entry = per.get(owner) ?? { bytes: 0, files: 0 };
-      entry.files += 1;
-      if (node.type === 'file') entry.bytes += Math.ceil(node.size / BLOCK) * BLOCK;
-      per.set(owner, entry);
-      if (node.type === 'dir') walk(node);
-    }
-  };
-  walk(root);
-  let bytes = 0;
-  let files = 0;
-  for (const e of per.values()) {
-    bytes = Math.max(bytes, e.bytes);
-    files = Math.max(files, e.files);
+  for (const { parts, node } of tree.walk()) {
+    if (parts.length === 0) continue;
+    const entry = per.get(node.owner ?? '') ?? { bytes: 0, files: 0 };
+    entry.files += 1;
+    if (node.type === 'file') entry.bytes += Math.ceil(node.size / BLOCK) * BLOCK;
+    per.set(node.owner ?? '', entry);
   }
-  return { bytes, files };
+  const all = [...per.values()];
+  return { bytes: Math.max(0, ...all.map((e) => e.bytes)), files: Math.max(0, ...all.map((e) => e.files)) };
 }
 
 function exists(tree: Tree, paths: string[]): boolean {
@@ -166,7 +157,7 @@ export async function buildDebianImage(options: DebianImageOptions): Promise<Deb
     );
     if (!exists(tree, ['/usr/bin/sh', '/bin/sh']) || !exists(tree, ['/usr/bin/dpkg', '/bin/dpkg']))
       throw new DistrokitError('IMAGE_NO_DPKG', 'the packages give no /bin/sh or no dpkg, which configuring them needs (is the Essential base left out?)', { file: options.out });
-    const largest = largestPackage(tree.root);
+    const largest = largestPackage(tree);
     const summary: Ext4Summary = await clock.run('write', () =>
       writeExt4(tree.root, tmpImage, {
         size: options.size ?? 'auto',
