@@ -144,16 +144,20 @@ export async function buildDebianImage(options: DebianImageOptions): Promise<Deb
   const clock = new StageClock(options.onProgress);
   const progress = options.onProgress;
   const doc: ClosureDocument = await clock.run('resolve', async () => options.closure ?? planImage(options), (d) => `${d.packages.length} packages in ${d.groups.length} install groups`);
-  const { files, debs } = await clock.run('fetch', async () => {
+  const debs = await clock.run('fetch', async () => {
     const files = await obtainDebs(doc, { ...options, onProgress: (done, total) => progress?.({ stage: 'fetch', state: 'step', done, total }) });
-    return { files, debs: await guestDebs(doc, files, options) };
+    return guestDebs(doc, files, options);
   });
   const work = await mkdtemp(join(tmpdir(), 'distrokit-image-'));
   const store = new SpoolStore({ dir: work });
   const tmpImage = temporaryOutputPath(options.out);
   try {
     const tree = await clock.run('unpack', () =>
-      layPackages(files, { store, onPackage: ({ index, total }) => progress?.({ stage: 'unpack', state: 'step', done: index + 1, total }) }),
+      // From the guest's copies: the same packages, and with data.tar uncompressed nothing is decompressed twice.
+      layPackages(
+        debs.map((d) => d.path),
+        { store, onPackage: ({ index, total }) => progress?.({ stage: 'unpack', state: 'step', done: index + 1, total }) },
+      ),
     );
     if (!exists(tree, ['/usr/bin/sh', '/bin/sh']) || !exists(tree, ['/usr/bin/dpkg', '/bin/dpkg']))
       throw new DistrokitError('IMAGE_NO_DPKG', 'the packages give no /bin/sh or no dpkg, which configuring them needs (is the Essential base left out?)', { file: options.out });
