@@ -219,6 +219,13 @@ export const ERROR_CODES = {
     STORE_NAR_SIZE_MISMATCH: 'a regular file whose contents are longer or shorter than its declared size (NAR writer)',
     STORE_NAR_UNSUPPORTED_TYPE: 'a device, fifo or socket, which a NAR (and so a Nix store path) cannot hold',
     STORE_NAR_UNREADABLE: 'a host path to serialise as NAR that cannot be read (lstat, readdir, readlink or open failed)',
+    STORE_GRAPH_UNREADABLE: 'a references graph file, closureInfo directory or its files that cannot be read',
+    STORE_GRAPH_MALFORMED: 'a references graph or registration block that is truncated or has a bad count, hash or size line',
+    STORE_GRAPH_CONFLICT: 'one store path described twice with different references or hashes',
+    STORE_GRAPH_CYCLE: 'references that form a cycle through two or more store paths (Nix refuses to register them; self-references are fine)',
+    STORE_PATH_UNDESCRIBED: 'a root or reference that no block of the graph describes (named with the chain that reaches it)',
+    STORE_PATH_OUTSIDE_STORE: 'a store path that is not directly under the store directory',
+    STORE_REGISTRATION_NO_HASH: 'a load-db registration asked for a path whose narHash or narSize is not known',
   },
   cli: {
     USAGE: 'a command line that does not parse or an option value that is malformed (exit 2)',
