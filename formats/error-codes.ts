@@ -218,6 +218,8 @@ export const ERROR_CODES = {
     STORE_NAR_BAD_NAME: 'a directory entry name a NAR cannot hold: empty, ".", "..", with "/" or NUL, or twice in one directory',
     STORE_NAR_SIZE_MISMATCH: 'a regular file whose contents are longer or shorter than its declared size (NAR writer)',
     STORE_NAR_UNSUPPORTED_TYPE: 'a device, fifo or socket, which a NAR (and so a Nix store path) cannot hold',
+    STORE_NAR_CORRUPT: 'NAR data that breaks the grammar: no magic, unknown token or type, non-zero padding, a bad or unsorted entry name, trailing data',
+    STORE_NAR_TRUNCATED: 'NAR data that ends inside the archive',
     STORE_NAR_UNREADABLE: 'a host path to serialise as NAR that cannot be read (lstat, readdir, readlink or open failed)',
     STORE_GRAPH_UNREADABLE: 'a references graph file, closureInfo directory or its files that cannot be read',
     STORE_GRAPH_MALFORMED: 'a references graph or registration block that is truncated or has a bad count, hash or size line',
