@@ -3,6 +3,7 @@
  * round-tripping to the same bytes; and every kind of damage as a coded error
  * with its offset. (reader.test.ts reads nix-store --dump output.)
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { chunked, collectBytes } from '../../../formats/bytes.js';
 import { type ErrorCode, isDistrokitError } from '../../../formats/errors.js';
@@ -117,5 +118,21 @@ describe('readNar', () => {
     data.writeBigUInt64LE(1n << 40n, at);
     expect(await failure(data)).toMatchObject({ code: 'STORE_NAR_CORRUPT', data: { offset: at } });
     expect((await failure(Buffer.from('garbage that is not a NAR at all'))).code).toBe('STORE_NAR_CORRUPT');
+  });
+
+  it('any damage to a valid NAR is a NAR error or a valid reading, never a crash or hang', async () => {
+    const data = await nar(sample);
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.nat(data.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), fc.nat(data.length), async (edits, cut) => {
+        const bad = Buffer.from(data.subarray(0, Math.max(cut, 1)));
+        for (const [at, value] of edits) if (at < bad.length) bad[at] = value;
+        try {
+          for await (const e of readNar(chunked(bad, 5))) if (e.body) await collectBytes(e.body);
+        } catch (err) {
+          expect(isDistrokitError(err, 'STORE_NAR_CORRUPT') || isDistrokitError(err, 'STORE_NAR_TRUNCATED'), String(err)).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -84,9 +84,12 @@ describe('readReferencesGraph', () => {
     expect(e.message).toContain(`${f1}:1`);
   });
 
-  it('a missing file is STORE_GRAPH_UNREADABLE naming it', async () => {
+  it('a missing file or a directory is STORE_GRAPH_UNREADABLE naming it', async () => {
     const missing = join(work, 'no-such-closure');
     expect(await codeOf(() => readReferencesGraph([missing]))).toMatchObject({ code: 'STORE_GRAPH_UNREADABLE', data: { file: missing } });
+    const aDir = join(work, 'a-directory');
+    mkdirSync(aDir);
+    expect(await codeOf(() => readReferencesGraph([aDir]))).toMatchObject({ code: 'STORE_GRAPH_UNREADABLE', data: { file: aDir } });
   });
 });
 
