@@ -134,6 +134,23 @@ describe('a cycle through two paths', () => {
   });
 });
 
+describe('a store path name Nix rejects', () => {
+  it('is STORE_PATH_BAD_NAME for us, and --load-db refuses it too', async () => {
+    const bad = `${P.lib!.slice(0, -'lib'.length)}l i b`;
+    const infos = new Map([[P.app!, { path: P.app!, deriver: '', references: [bad] }], [bad, { path: bad, deriver: '', references: [] }]]);
+    let err: unknown;
+    try {
+      closureOf(infos, [P.app!], store.storeDir);
+    } catch (e) {
+      err = e;
+    }
+    expect(isDistrokitError(err, 'STORE_PATH_BAD_NAME')).toBe(true);
+    const fresh = freshRootStore(store, join(work, 'fresh-bad-name'));
+    const reg = writeRegistration([...infos.values()].map((i) => ({ ...i, narHash: closure[0]!.narHash!, narSize: 1n })), 'load-db');
+    expect(() => fresh.run(['--load-db'], reg)).toThrow(/illegal character ' '/);
+  });
+});
+
 describe('closure inputs written by Nix itself', () => {
   beforeAll(() => {
     // The scratch store learns the references too (load-db re-registers), so a build can export them.
