@@ -10,10 +10,13 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, linkSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { machineBookwormLists } from '../../src/fetch/apt-lists.js';
 import type { ClosureDocument } from '../../src/graph/document.js';
 import { debsCache } from './cache.js';
-import { distrokit } from './cli.js';
+
+/** bin/distrokit from test/helpers/ (vitest) or dist/test/helpers/ (the compiled bench). */
+const BIN = ['../../bin/distrokit', '../../../bin/distrokit'].map((u) => fileURLToPath(new URL(u, import.meta.url))).find((p) => existsSync(p))!;
 
 /** The roots of fixtures/gen/debian-debs.sh (the seed's common Debian set, today's names). */
 export const COMMON_ROOTS = ['base-passwd', 'dpkg', 'libc6-dev', 'perl', 'sysvinit-core', 'bash', 'gzip', 'bzip2', 'tar', 'grep', 'findutils', 'g++', 'make', 'curl', 'patch', 'diffutils'];
@@ -39,9 +42,9 @@ export function buildDebianMirror(root: string, base: string, roots: readonly st
   if (lists.length !== 3) throw new Error(`expected the machine's bookworm, bookworm-updates and bookworm-security apt lists, found ${lists.length}`);
   const prefixes = lists.map((l) => (l.urlPrefix.endsWith('debian-security') ? `${base}/debian-security` : `${base}/debian`));
   const args = ['deb', 'closure', ...lists.flatMap((l) => ['--index', l.path]), ...prefixes.flatMap((p) => ['--url-prefix', p]), '--quiet', '--json', ...roots];
-  const r = distrokit(args);
-  if (r.status !== 0) throw new Error(`deb closure failed: ${r.stderr}`);
-  const lock = JSON.parse(r.stdout) as ClosureDocument;
+  // bin/distrokit directly (not helpers/cli.ts, which needs vitest): the bench uses this too.
+  const stdout = execFileSync(BIN, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const lock = JSON.parse(stdout) as ClosureDocument;
   mkdirSync(debsCache.pool, { recursive: true });
   const missing = lock.packages.filter((p) => !existsSync(join(debsCache.pool, aptFileName(p))));
   if (missing.length > 0)
