@@ -5,10 +5,8 @@
  * (Debian sha256; RPM sha256, sha512 or sha1 as its repodata says), and
  * optionally linked into a directory under their file names.
  */
-import { readFile } from 'node:fs/promises';
-import { copyFile, link, mkdir, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { posix } from 'node:path';
+import { copyFile, link, mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { join, posix } from 'node:path';
 import { DistrokitError, type DistrokitErrorJSON } from '../../formats/errors.js';
 import type { ClosureDocumentPackage } from '../graph/document.js';
 import { parseChecksum } from './checksum.js';

@@ -129,7 +129,9 @@ describe('npm pack of a fresh clone, installed into an empty project', () => {
       `const f = await import('distrokit/fetch'); console.log(JSON.stringify([f.listDistributions().length, f.lookupDistribution('bookworm').name, f.resolveMirrorUrl('mirror://debian/x')]));`,
     );
     expect(res.stderr).toBe('');
-    expect(JSON.parse(res.stdout)).toEqual([13, 'debian-12', 'http://deb.debian.org/debian/x']);
+    const [count, name, url] = JSON.parse(res.stdout);
+    expect(count).toBeGreaterThanOrEqual(13);
+    expect([name, url]).toEqual(['debian-12', 'http://deb.debian.org/debian/x']);
   });
 
   it('has no root export (docs/api.md says why): import("distrokit") is ERR_PACKAGE_PATH_NOT_EXPORTED', () => {
