@@ -166,6 +166,20 @@ describe('fetch packages from a loopback Debian mirror', () => {
     expect(cacheFiles(join(work.dir, 'cache-404'))).toEqual({ finals: [], others: [] });
   });
 
+  it('mirror:// URLs resolve through DISTROKIT_MIRROR_<NAME> (the loopback mirror stands in for deb.debian.org)', async () => {
+    const lock = subLock('mirror-urls', [5, 6]);
+    const packages = lock.packages.map((p) => ({ ...p, url: p.url!.replace(`${server.url}/debian-security/`, 'mirror://debian-security/').replace(`${server.url}/debian/`, 'mirror://debian/') }));
+    expect(packages.every((p) => p.url.startsWith('mirror://'))).toBe(true);
+    writeFileSync(lock.path, JSON.stringify({ ...mirror.lock, packages }));
+    server.resetLog();
+    const env = { DISTROKIT_MIRROR_debian: `${server.url}/debian`, DISTROKIT_MIRROR_debian_security: `${server.url}/debian-security` };
+    const r = await distrokitAsync(fetchArgs(lock.path, join(work.dir, 'cache-mirror'), '--json'), { env });
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ fetched: 2, failed: 0 });
+    for (const path of lock.paths) expect(server.count(path)).toBe(1);
+    expect(expectVerified(join(work.dir, 'cache-mirror')).sort()).toEqual(packages.map((p) => p.checksum!.value).sort());
+  });
+
   it('after SIGINT mid-download the cache holds only verified files; the next run re-uses them and fetches the rest (resuming the partial one)', async () => {
     const indexes = Array.from({ length: 12 }, (_, i) => i + 10);
     const lock = subLock('interrupted', indexes);
