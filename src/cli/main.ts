@@ -11,6 +11,7 @@ export const GROUPS: GroupSpec[] = [
   { name: 'archive', summary: 'list and extract .deb, .rpm, tar, cpio and ar archives', load: async () => (await import('./archive.js')).commands },
   { name: 'vm', summary: 'run commands in a throw-away Linux VM (QEMU)', load: async () => (await import('./vm.js')).commands },
   { name: 'image', summary: 'configured system images: a Debian image with its maintainer scripts run', load: async () => (await import('./image.js')).commands },
+  { name: 'store-image', summary: 'an ext4 image of a Nix store closure with its registration (make-ext4-fs.nix)', load: async () => (await import('./store.js')).commands, direct: true },
   { name: 'tree', summary: 'lay packages into one filesystem tree', load: async () => (await import('./tree.js')).commands },
 ];
 
