@@ -219,6 +219,13 @@ export const ERROR_CODES = {
     FETCH_SIZE_MISMATCH: 'a download of another size than its index says',
     FETCH_CHECKSUM_MISMATCH: 'a download whose sha256 differs from its index',
   },
+  store: {
+    STORE_BAD_BASE32: 'text that is not Nix base-32 (a character outside the alphabet, a wrong length, stray high bits)',
+    STORE_NAR_BAD_NAME: 'a directory entry name a NAR cannot hold: empty, ".", "..", with "/" or NUL, or twice in one directory',
+    STORE_NAR_SIZE_MISMATCH: 'a regular file whose contents are longer or shorter than its declared size (NAR writer)',
+    STORE_NAR_UNSUPPORTED_TYPE: 'a device, fifo or socket, which a NAR (and so a Nix store path) cannot hold',
+    STORE_NAR_UNREADABLE: 'a host path to serialise as NAR that cannot be read (lstat, readdir, readlink or open failed)',
+  },
   cli: {
     USAGE: 'a command line that does not parse or an option value that is malformed (exit 2)',
     INITRD_PREPEND_UNREADABLE: 'an initrd --prepend file that cannot be read',

@@ -32,6 +32,7 @@ const SUBPATHS: Record<string, [name: string, type: 'function' | 'object']> = {
   './vm': ['qemuArgs', 'function'],
   './elf': ['readDynamicInfo', 'function'],
   './fetch': ['downloadVerified', 'function'],
+  './store': ['narHash', 'function'],
 };
 
 let work: string;
