@@ -1,6 +1,6 @@
 /** `distrokit store-image`: an ext4 image of a Nix store closure with its registration (make-ext4-fs.nix). */
 import { closureOf, readClosureInfo, readReferencesGraph } from '../store/closure.js';
-import { buildStoreImage, DEFAULT_STORE_IMAGE_UUID, REGISTRATION_NAME, STORE_SIZE_HEURISTICS } from '../store/image.js';
+import { buildStoreImage, DEFAULT_STORE_IMAGE_UUID, REGISTRATION_FORMATS, REGISTRATION_NAME, STORE_SIZE_HEURISTICS } from '../store/image.js';
 import { encodeLabel, parseUuid } from '../image/options.js';
 import type { StorePathInfo } from '../store/path-info.js';
 import { EXIT_OK, Progress, UsageError, writeStdout } from './common.js';
@@ -21,7 +21,10 @@ const OPTIONS = {
   'store-dir': { value: absolute, help: 'the store directory, in the image and under --root (default /nix/store)' },
   root: { value: dir, help: 'read store paths from DIR/<store-dir>/… (default /)' },
   files: { value: dir, help: "merge DIR's contents at the image root (populateImageCommands' ./files)" },
-  registration: { value: oneOf(['load-db', 'print-registration']), help: `/${REGISTRATION_NAME} format: 'load-db' (default; narHash, narSize, computed\nwhen the input lacks them) or 'print-registration' (the seed's old format)` },
+  registration: {
+    value: oneOf(REGISTRATION_FORMATS),
+    help: `/${REGISTRATION_NAME} format: 'load-db' (default; narHash, narSize, computed\nwhen the input lacks them), 'print-registration' (the seed's: zero hashes)\nor 'register-validity' (for nix-store --register-validity)`,
+  },
   gid: { value: integer(0, 2 ** 32 - 1, 'GID'), help: 'group of every entry of the store paths (the seed: 30000, nixbld; default 0)' },
   label: { value: checked('L', (text) => (encodeLabel(text), text)), help: 'volume label (≤16 bytes)' },
   uuid: { value: checked('UUID', (text, option) => (parseUuid(text, option), text)), help: `filesystem UUID (default ${DEFAULT_STORE_IMAGE_UUID})` },

@@ -81,7 +81,8 @@ async function readStorePath(host: string, storePath: string, o: StoreTreeOption
   try {
     st = lstatSync(host, { bigint: true });
   } catch (err) {
-    throw DistrokitError.wrap(err, 'STORE_IMAGE_SOURCE_MISSING', { file: host, entry: storePath });
+    const why = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new DistrokitError('STORE_IMAGE_SOURCE_MISSING', `store path '${storePath}' cannot be read from '${host}' (${why})`, { file: host, entry: storePath }, { cause: err });
   }
   let node: TreeNode;
   if (st.isDirectory()) {

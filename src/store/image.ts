@@ -18,7 +18,10 @@ import { memoryFile, mergeExtraFiles, readStoreTree } from './image-tree.js';
 import { mke2fsWouldJournal, SeedMeasure, seedSizing, type SeedSizing } from './image-sizing.js';
 import { narHashOfNode } from './nar.js';
 import type { StorePathInfo } from './path-info.js';
-import { writeRegistration } from './registration.js';
+import { type RegistrationFormat, writeRegistration } from './registration.js';
+
+export type { RegistrationFormat };
+export const REGISTRATION_FORMATS: readonly RegistrationFormat[] = ['load-db', 'print-registration', 'register-validity'];
 import { compressFileToZstdFrames, sha256OfFile } from './zstd-frames.js';
 
 /** The seed's fixed filesystem UUID (`mkfs.ext4 -U`). */
@@ -35,7 +38,6 @@ export const REGISTRATION_NAME = 'nix-path-registration';
  */
 export type StoreSizeHeuristic = 'exact' | 'nixpkgs' | 'nixpkgs-current';
 export const STORE_SIZE_HEURISTICS: readonly StoreSizeHeuristic[] = ['exact', 'nixpkgs', 'nixpkgs-current'];
-export type RegistrationFormat = 'load-db' | 'print-registration';
 
 export interface StoreImageOptions {
   /** The store paths to copy (a closure, e.g. from closureOf); their references go into the registration. */
@@ -48,7 +50,10 @@ export interface StoreImageOptions {
   root?: string;
   /** A host directory merged at the image root (populateImageCommands' ./files). */
   files?: string;
-  /** Default 'load-db' (narHash and narSize); 'print-registration' is the seed's older format. */
+  /**
+   * Default 'load-db' (narHash and narSize, for `nix-store --load-db`); 'print-registration' is the
+   * seed's older format (zero hashes); 'register-validity' the graph layout `nix-store --register-validity` reads.
+   */
   registration?: RegistrationFormat;
   /** Group of every entry of the store paths (the seed: 30000, nixbld); default 0. */
   gid?: number;
@@ -94,7 +99,7 @@ export async function buildStoreImage(options: StoreImageOptions): Promise<Store
   const heuristic = o.sizeHeuristic ?? 'exact';
   if (!STORE_SIZE_HEURISTICS.includes(heuristic)) throw badOption(`size heuristic '${String(heuristic)}' is not one of ${STORE_SIZE_HEURISTICS.join(', ')}`);
   const format = o.registration ?? 'load-db';
-  if (format !== 'load-db' && format !== 'print-registration') throw badOption(`registration format '${String(format)}' is not load-db or print-registration`);
+  if (!REGISTRATION_FORMATS.includes(format)) throw badOption(`registration format '${String(format)}' is not one of ${REGISTRATION_FORMATS.join(', ')}`);
   const gid = o.gid ?? 0;
   if (!Number.isInteger(gid) || gid < 0 || gid > 0xffffffff) throw badOption(`gid ${gid} is not an integer 0 … 4294967295`);
   const epoch = o.sourceDateEpoch !== undefined ? checkSourceDateEpoch(o.sourceDateEpoch, 'sourceDateEpoch') : (sourceDateEpoch() ?? 0);
@@ -115,12 +120,12 @@ export async function buildStoreImage(options: StoreImageOptions): Promise<Store
   let computed = 0;
   const infos: StorePathInfo[] = [];
   for (const info of o.closure) {
-    if (format === 'print-registration' || (info.narHash !== undefined && info.narSize !== undefined)) {
+    if (format !== 'load-db' || (info.narHash !== undefined && info.narSize !== undefined)) {
       infos.push(info);
       continue;
     }
     const node = tree.nodes.get(info.path)!;
-    const { narHash, narSize } = await narHashOfNode(node);
+    const { narHash, narSize } = await narHashOfNode(node, info.path);
     infos.push({ ...info, narHash, narSize });
     progress('hash', ++computed, o.closure.length);
   }

@@ -93,6 +93,21 @@ const BAD_VALUES: Record<string, string[]> = {
   'ext4 build --source-date-epoch': ['-5', 'x'],
   'ext4 build --owner': ['a:b', '0', '0:', '-1:0', '4294967296:0'],
   'ext4 build --threads': ['-1', '65', 'x'],
+
+  'store-image --out': [''],
+  'store-image --references-graph': [''],
+  'store-image --closure-info': [''],
+  'store-image --store-dir': ['', 'nix/store', '/nix/store/', '/nix//store', '/nix/../store', '/'],
+  'store-image --root': [''],
+  'store-image --files': [''],
+  'store-image --registration': ['', 'json', 'load_db'],
+  'store-image --gid': ['-1', 'x', '4294967296', '1.5'],
+  'store-image --label': ['a label longer than 16 bytes'],
+  'store-image --uuid': ['zz', '1234', ''],
+  'store-image --size-heuristic': ['', 'seed', 'auto'],
+  'store-image --compress': ['', 'gzip', 'xz'],
+  'store-image --source-date-epoch': ['-5', 'x', ''],
+  'store-image --threads': ['-1', '65', 'x'],
 };
 
 interface DeclaredOption {
