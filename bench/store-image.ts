@@ -8,7 +8,7 @@
  * nixpkgs' side, as its buildCommand does it: cp -a the store paths into
  * ./rootImage/nix/store, copy the registration, size with find/du × 1.10,
  * `faketime -f "1970-01-01 00:00:01" fakeroot mkfs.ext4 -L -U -d`, `fsck.ext4 -n -f`,
- * `resize2fs -M`, then `resize2fs` to the block count + 16 MiB.
+ * `resize2fs -M`, then `resize2fs` to the block count + 16 MiB (2^20 for its 2**20: Debian's awk is mawk).
  * distrokit's side: `bin/distrokit store-image --closure-info` (node start-up
  * included), with the default sizing and with --size-heuristic nixpkgs-current.
  * Both end to end, wall clock, warm page cache, one run each; prints Markdown.
@@ -74,51 +74,55 @@ function closureInfo(paths: string[]): string {
   return dir;
 }
 
-function timed(fn: () => void): number {
-  const t0 = performance.now();
-  fn();
-  return (performance.now() - t0) / 1000;
+/** Wall and CPU (user+sys, children included) seconds of a bash script, from /usr/bin/time. */
+interface Step {
+  name: string;
+  wall: number;
+  cpu: number;
 }
 
-/** nixpkgs' current buildCommand (compressImage = false, no populateImageCommands). */
-function nixpkgsRecipe(ci: string, img: string): { seconds: number; bytes: number; log: string } {
+function step(name: string, script: string, cwd: string): Step {
+  const r = spawnSync('/usr/bin/time', ['-f', '@@time %e %U %S', 'bash', '-euc', script], { cwd, encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (r.status !== 0) throw new Error(`${name} failed: ${r.stderr}`);
+  const [wall, user, sys] = r.stderr.split('\n').find((l) => l.startsWith('@@time '))!.slice(7).split(' ').map(Number) as [number, number, number];
+  return { name, wall, cpu: user + sys };
+}
+
+const total = (steps: Step[]) => ({ wall: steps.reduce((n, s) => n + s.wall, 0), cpu: steps.reduce((n, s) => n + s.cpu, 0) });
+
+/** nixpkgs' current buildCommand (compressImage = false, no populateImageCommands), step by step. */
+function nixpkgsRecipe(ci: string, img: string): { steps: Step[]; bytes: number; sizeLine: string } {
   const dir = join(work, 'nixpkgs');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   rmSync(img, { force: true });
-  let log = '';
-  const seconds = timed(() => {
-    log = sh(
-      `cd '${dir}'
-mkdir -p ./files
-mkdir -p ./rootImage/nix/store
+  const steps = [
+    step('cp -a the store paths, the registration', `mkdir -p ./files ./rootImage/nix/store
 xargs -I % cp -a --reflink=auto % -t ./rootImage/nix/store/ < '${ci}/store-paths'
-cp '${ci}/registration' ./rootImage/nix-path-registration
-numInodes=$(find ./rootImage | wc -l)
+cp '${ci}/registration' ./rootImage/nix-path-registration`, dir),
+    step('find/du sizing, truncate', `numInodes=$(find ./rootImage | wc -l)
 numDataBlocks=$(du -s -c -B 4096 --apparent-size ./rootImage | tail -1 | awk '{ print int($1 * 1.10) }')
 bytes=$((2 * 4096 * $numInodes + 4096 * $numDataBlocks))
-echo "Creating an EXT4 image of $bytes bytes (numInodes=$numInodes, numDataBlocks=$numDataBlocks)"
-truncate -s $bytes '${img}'
-faketime -f "1970-01-01 00:00:01" fakeroot mkfs.ext4 -q -L nixos -U 44444444-4444-4444-8888-888888888888 -d ./rootImage '${img}'
-export EXT2FS_NO_MTAB_OK=yes
-fsck.ext4 -n -f '${img}' >/dev/null
-resize2fs -M '${img}' 2>&1 | tail -1
-new_size=$(dumpe2fs -h '${img}' 2>/dev/null | awk -F: '/Block count/{count=$2} /Block size/{size=$2} END{print (count*size+16*2**20)/size}')
-resize2fs '${img}' $new_size 2>&1 | tail -1
-`,
-    );
-  });
+echo "Creating an EXT4 image of $bytes bytes (numInodes=$numInodes, numDataBlocks=$numDataBlocks)" > size.log
+truncate -s $bytes '${img}'`, dir),
+    step('faketime fakeroot mkfs.ext4 -d', `faketime -f "1970-01-01 00:00:01" fakeroot mkfs.ext4 -q -L nixos -U 44444444-4444-4444-8888-888888888888 -d ./rootImage '${img}'`, dir),
+    step('fsck.ext4 -n -f', `EXT2FS_NO_MTAB_OK=yes fsck.ext4 -n -f '${img}' > /dev/null 2>&1`, dir),
+    step('resize2fs -M', `resize2fs -M '${img}' > /dev/null 2>&1`, dir),
+    step('resize2fs to +16 MiB', `new_size=$(dumpe2fs -h '${img}' 2>/dev/null | awk -F: '/Block count/{count=$2} /Block size/{size=$2} END{print (count*size+16*2^20)/size}')
+resize2fs '${img}' $new_size > /dev/null 2>&1`, dir),
+  ];
+  const sizeLine = readFileSync(join(dir, 'size.log'), 'utf8').trim();
   rmSync(dir, { recursive: true, force: true });
-  return { seconds, bytes: statSync(img).size, log };
+  return { steps, bytes: statSync(img).size, sizeLine };
 }
 
-function distrokit(ci: string, img: string, extra: string[]): { seconds: number; bytes: number; summary: { ext4: { freeBlocks: number; freeInodes: number } } } {
+function distrokit(ci: string, img: string, extra: string[]): { step: Step; bytes: number; summary: { ext4: { freeBlocks: number; freeInodes: number } } } {
   rmSync(img, { force: true });
-  let out = '';
-  const seconds = timed(() => {
-    out = execFileSync(BIN, ['store-image', '--out', img, '--closure-info', ci, '--label', 'nixos', '--json', ...extra], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  });
-  return { seconds, bytes: statSync(img).size, summary: JSON.parse(out) };
+  const json = `${img}.json`;
+  const s = step(`distrokit store-image ${extra.join(' ')}`.trim(), `'${BIN}' store-image --out '${img}' --closure-info '${ci}' --label nixos --json ${extra.join(' ')} > '${json}'`, work);
+  const summary = JSON.parse(readFileSync(json, 'utf8'));
+  rmSync(json);
+  return { step: s, bytes: statSync(img).size, summary };
 }
 
 function e2fsckSummary(img: string): string {
@@ -135,27 +139,36 @@ const ci = closureInfo(paths);
 const entries = Number(sh(`find $(cat '${ci}/store-paths') | wc -l`).trim());
 const apparent = sh(`du -s -c -B 1 --apparent-size $(cat '${ci}/store-paths') | tail -1`).trim().split(/\s+/)[0];
 // Warm the page cache for both sides alike.
-sh(`cat $(find $(cat '${ci}/store-paths') -type f) > /dev/null`);
+sh(`find $(cat '${ci}/store-paths') -type f -print0 | xargs -0 cat > /dev/null`);
 
 const nixImg = join(work, 'nixpkgs.img');
 const ourImg = join(work, 'distrokit.img');
 const ourCurImg = join(work, 'distrokit-current.img');
+// bin/distrokit compiles the checkout when a source is newer than dist/: never inside a timed run.
+execFileSync(BIN, ['--version']);
+const readFloor = step('floor: read every file of the closure once', `find $(cat '${ci}/store-paths') -type f -print0 | xargs -0 cat > /dev/null`, work);
 const theirs = nixpkgsRecipe(ci, nixImg);
 const ours = distrokit(ci, ourImg, []);
 const oursCurrent = distrokit(ci, ourCurImg, ['--size-heuristic', 'nixpkgs-current']);
+const t = total(theirs.steps);
 
 const mib = (n: number) => (n / 2 ** 20).toFixed(1);
-const pct = (a: number, b: number) => `${(((a - b) / b) * 100).toFixed(1)} %`;
+const pct = (a: number, b: number) => `${a >= b ? '+' : ''}${(((a - b) / b) * 100).toFixed(1)} %`;
+const f = (x: number) => x.toFixed(2);
 console.log(`## store-image vs nixpkgs make-ext4-fs.nix (current)\n`);
 console.log(`machine: ${machineLine()}, ${new Date().toISOString()}`);
 console.log(`closure: ${paths.length} store paths (${copies}× ${SOURCES.join(' + ')}), ${entries} entries, ${apparent} bytes apparent; store ${prepSeconds > 1 ? `added in ${prepSeconds.toFixed(1)} s` : 'cached'}\n`);
-console.log('| build | wall (s) | image (MiB) | vs nixpkgs time | vs nixpkgs size |');
+console.log('Wall (CPU user+sys) seconds, one run each, warm page cache.\n');
+console.log('| build | wall (CPU) s | image (MiB) | nixpkgs / this, wall (CPU) | size vs nixpkgs |');
 console.log('|---|---|---|---|---|');
-console.log(`| nixpkgs recipe (cp -a, mkfs.ext4 -d, fsck, resize2fs -M, +16 MiB) | ${theirs.seconds.toFixed(2)} | ${mib(theirs.bytes)} | 1 | 0 % |`);
-console.log(`| distrokit store-image (default: minimum + max(16 MiB, 10 %)) | ${ours.seconds.toFixed(2)} | ${mib(ours.bytes)} | ×${(theirs.seconds / ours.seconds).toFixed(1)} faster | ${pct(ours.bytes, theirs.bytes)} |`);
-console.log(`| distrokit store-image --size-heuristic nixpkgs-current (minimum + 16 MiB) | ${oursCurrent.seconds.toFixed(2)} | ${mib(oursCurrent.bytes)} | ×${(theirs.seconds / oursCurrent.seconds).toFixed(1)} faster | ${pct(oursCurrent.bytes, theirs.bytes)} |`);
+console.log(`| nixpkgs recipe, total | ${f(t.wall)} (${f(t.cpu)}) | ${mib(theirs.bytes)} | 1 | 0 % |`);
+for (const s of theirs.steps) console.log(`| &nbsp;&nbsp;${s.name} | ${f(s.wall)} (${f(s.cpu)}) | | | |`);
+for (const [o, label] of [[ours, 'default: minimum + max(16 MiB, 10 %)'], [oursCurrent, '--size-heuristic nixpkgs-current: minimum + 16 MiB']] as const) {
+  console.log(`| distrokit store-image, ${label} | ${f(o.step.wall)} (${f(o.step.cpu)}) | ${mib(o.bytes)} | ×${(t.wall / o.step.wall).toFixed(1)} (×${(t.cpu / o.step.cpu).toFixed(1)}) | ${pct(o.bytes, theirs.bytes)} |`);
+}
+console.log(`| ${readFloor.name} | ${f(readFloor.wall)} (${f(readFloor.cpu)}) | | | |`);
 console.log('');
-console.log(`nixpkgs log: ${theirs.log.trim().split('\n').join(' / ')}`);
+console.log(`nixpkgs sizing: ${theirs.sizeLine}`);
 console.log(`free after build: distrokit default ${ours.summary.ext4.freeBlocks} blocks, ${ours.summary.ext4.freeInodes} inodes; nixpkgs-current ${oursCurrent.summary.ext4.freeBlocks} blocks, ${oursCurrent.summary.ext4.freeInodes} inodes`);
 console.log(`nixpkgs image: ${sh(`dumpe2fs -h '${nixImg}' 2>/dev/null | grep -E '^(Block count|Free blocks|Inode count|Free inodes):' | tr -s ' ' | paste -sd ';'`).trim()}`);
 for (const img of [ourImg, ourCurImg, nixImg]) console.log(`e2fsck -fn ${img.split('/').pop()}: ${e2fsckSummary(img)}`);
