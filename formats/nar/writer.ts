@@ -42,11 +42,10 @@ class Tokens {
   private buf = new Uint8Array(BUFFER);
   private used = 0;
 
-  /** Takes what has been gathered (a fresh buffer follows, so the chunk stays valid). */
+  /** Takes a copy of what has been gathered (small: a file's header tokens, or one full buffer). */
   take(): Uint8Array | null {
     if (this.used === 0) return null;
-    const chunk = this.buf.subarray(0, this.used);
-    this.buf = new Uint8Array(BUFFER);
+    const chunk = this.buf.slice(0, this.used);
     this.used = 0;
     return chunk;
   }

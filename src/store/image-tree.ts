@@ -11,6 +11,7 @@ import { DistrokitError } from '../../formats/errors.js';
 import { treeFromDirectory } from '../tree/from-dir.js';
 import { splitTreePath } from '../tree/path.js';
 import type { DirNode, NodeMeta, Timestamp, TreeNode } from '../tree/types.js';
+import { isDirectlyUnder } from './closure.js';
 import type { StorePathInfo } from './path-info.js';
 
 export interface StoreTreeOptions {
@@ -40,12 +41,10 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** The name of `path` inside `storeDir`; STORE_PATH_OUTSIDE_STORE when it is not directly under it. */
 export function storePathName(path: string, storeDir: string): string {
-  const prefix = `${storeDir}/`;
-  const name = path.startsWith(prefix) ? path.slice(prefix.length) : '';
-  if (name === '' || name.includes('/') || name === '.' || name === '..') {
+  if (!isDirectlyUnder(path, storeDir)) {
     throw new DistrokitError('STORE_PATH_OUTSIDE_STORE', `'${path}' is not a path directly under the store directory ${storeDir}`, { entry: path, storeDir });
   }
-  return name;
+  return path.slice(storeDir.length + 1);
 }
 
 /** Builds the directories of the store directory and reads every store path of `closure` into them. */

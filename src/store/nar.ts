@@ -4,14 +4,14 @@
  * straight from a host path (names as raw bytes, as Nix reads them).
  */
 import { createHash } from 'node:crypto';
-import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { closeSync, lstatSync, openSync, readSync, readdirSync, readlinkSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { DistrokitError } from '../../formats/errors.js';
 import { nixBase32Encode } from '../../formats/nar/base32.js';
 import type { NarNode } from '../../formats/nar/node.js';
 import { narChunks } from '../../formats/nar/writer.js';
 import { contentChunks } from '../tree/sink-dir.js';
-import type { TreeNode } from '../tree/types.js';
+import type { FileContent, TreeNode } from '../tree/types.js';
 
 export interface NarHashResult {
   /** 'sha256:' and the Nix base-32 digest, as `nix path-info --json` and closureInfo write it. */
@@ -33,11 +33,17 @@ function unsupported(type: string, path: string): DistrokitError {
   return new DistrokitError('STORE_NAR_UNSUPPORTED_TYPE', `'${path}' is a ${type}, which a NAR cannot hold`, { entry: path });
 }
 
+/** A file's bytes: small host-file ranges in one synchronous read (see SYNC_READ_MAX), anything else through contentChunks. */
+async function* fileChunks(content: FileContent): AsyncGenerator<Uint8Array> {
+  if (content.kind === 'range' && BigInt(content.length) <= SYNC_READ_MAX) yield readSmallFile(content.path, content.length, content.offset);
+  else yield* contentChunks(content);
+}
+
 /** A tree node as a NAR node; `path` names it in errors. */
 export function narNodeOfTree(node: TreeNode, path = '/'): NarNode {
   switch (node.type) {
     case 'file':
-      return { type: 'regular', executable: isExecutable(node.perm), size: node.size, contents: () => contentChunks(node.content) };
+      return { type: 'regular', executable: isExecutable(node.perm), size: node.size, contents: () => fileChunks(node.content) };
     case 'symlink':
       return { type: 'symlink', target: node.target };
     case 'dir':
@@ -97,7 +103,14 @@ export function narNodeOfHostPath(path: HostPath): NarNode {
 
 const SLASH = Buffer.from('/');
 
+/** Files up to this size are read in one synchronous call: per-file async opens and reads are thread-pool round trips that dominate trees of small files. */
+const SYNC_READ_MAX = 1n << 20n;
+
 async function* hostFileChunks(path: HostPath, size: bigint): AsyncGenerator<Uint8Array> {
+  if (size <= SYNC_READ_MAX) {
+    yield readSmallFile(path, Number(size));
+    return;
+  }
   let handle;
   try {
     handle = await open(path, 'r');
@@ -121,6 +134,26 @@ async function* hostFileChunks(path: HostPath, size: bigint): AsyncGenerator<Uin
     }
   } finally {
     await handle.close();
+  }
+}
+
+function readSmallFile(path: HostPath, size: number, offset = 0): Uint8Array {
+  const buf = new Uint8Array(size);
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    let at = 0;
+    while (at < size) {
+      const n = readSync(fd, buf, at, size - at, offset + at);
+      // A file that shrank while read: the writer reports the size mismatch.
+      if (n === 0) return buf.subarray(0, at);
+      at += n;
+    }
+    return buf;
+  } catch (err) {
+    throw DistrokitError.wrap(err, 'STORE_NAR_UNREADABLE', { file: show(path) });
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

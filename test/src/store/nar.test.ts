@@ -87,6 +87,18 @@ describe('NAR of host paths equals nix-store --dump', () => {
     }
   });
 
+  it('names that are not UTF-8 are kept as raw bytes', async () => {
+    const dir = join(work, 'latin1');
+    mkdirSync(dir);
+    const raw = Buffer.concat([Buffer.from(`${dir}/caf`), Buffer.from([0xe9]), Buffer.from('-\xff')]);
+    writeFileSync(raw, 'latin-1 name');
+    symlinkSync(Buffer.from([0x2e, 0x2f, 0xfe]), Buffer.concat([Buffer.from(`${dir}/link-`), Buffer.from([0xfe])]));
+    const theirs = nix('nix-store', ['--dump', dir]);
+    expect((await ourNar(dir)).equals(theirs)).toBe(true);
+    expect(theirs.includes(Buffer.from([0x63, 0x61, 0x66, 0xe9]))).toBe(true);
+    expect((await narHash(dir)).narHash).toBe(nixHash(dir));
+  });
+
   it('nix-store --add: --query --hash and --size agree', async () => {
     const store = nix('nix-store', ['--add', rich]).toString().trim();
     expect(store).toMatch(/^\/nix\/store\/[0-9a-z]{32}-rich$/);
