@@ -64,6 +64,16 @@ describe('distrokit store-image', () => {
     expect(readdirSync(dir)).toEqual(['a.img']);
   });
 
+  it("--registration print-registration writes the seed's format (zero hashes, empty deriver)", () => {
+    const graph = graphFile('closure-print', [[A, [B]], [B, []]]);
+    const out = join(outDir('print'), 'p.img');
+    const r = distrokit(['store-image', '--out', out, '--references-graph', graph, '--root', root, '--registration', 'print-registration', A]);
+    expect(r.status).toBe(0);
+    const text = execFileSync('debugfs', ['-R', 'cat /nix-path-registration', out], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    expect(text).toBe([A, '0'.repeat(64), '0', '', '1', B, B, '0'.repeat(64), '0', '', '0', ''].join('\n'));
+    expectE2fsckClean(out);
+  });
+
   it('--help shows the usage and examples', () => {
     const r = distrokit(['store-image', '--help']);
     expect(r.status).toBe(0);
