@@ -9,7 +9,7 @@
  * cannot hold (one 20 MiB file: 3 % slack is less than the journal).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, linkSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DistrokitError } from '../../../formats/errors.js';
@@ -71,6 +71,32 @@ describe('the seed sizing heuristic', () => {
     expect(summary.seedSizing!.bytes).toBe(expected);
     expect(summary.ext4.bytes).toBe(expected);
     expectE2fsckClean(out);
+  });
+
+  it("never runs out of inodes where the seed's mke2fs would (70,000 empty files: 573 MB, one inode per 16 KiB)", async () => {
+    const many = storeName(5, 'many-empty-files');
+    const dir = join(root, 'nix/store', many);
+    for (let d = 0; d < 70; d++) {
+      mkdirSync(join(dir, `d${d}`), { recursive: true });
+      for (let f = 0; f < 1000; f++) writeFileSync(join(dir, `d${d}`, `f${f}`), '');
+    }
+    const g = join(work.dir, 'closure-many');
+    writeFileSync(g, `/nix/store/${many}\n\n0\n`);
+    const closure = closureOf(await readReferencesGraph([g]), [`/nix/store/${many}`]);
+    const out = join(work.dir, 'many.img');
+    const summary = await buildStoreImage({ closure, out, root, sizeHeuristic: 'nixpkgs' });
+    const seed = summary.seedSizing!;
+    expect(seed.bytes).toBe(seedShell([dir]));
+    expect(seed.numInodes).toBe(70_071);
+    expectE2fsckClean(out);
+    expect(summary.ext4.inodes - summary.ext4.freeInodes).toBeGreaterThanOrEqual(seed.numInodes);
+    // mke2fs on the seed's bytes: fewer inodes than the closure has entries.
+    const mkfs = join(work.dir, 'mkfs.img');
+    sh(`truncate -s ${seed.bytes} '${mkfs}' && mkfs.ext4 -q -F '${mkfs}'`);
+    const mkfsInodes = Number(/Inode count:\s+(\d+)/.exec(sh(`dumpe2fs -h '${mkfs}' 2>/dev/null`))![1]);
+    expect(mkfsInodes).toBeLessThan(seed.numInodes);
+    rmSync(mkfs);
+    rmSync(out);
   });
 
   it('a closure the formula cannot hold is EXT4_TOO_SMALL naming the need, and leaves no file', async () => {
