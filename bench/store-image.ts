@@ -146,7 +146,9 @@ const ourImg = join(work, 'distrokit.img');
 const ourCurImg = join(work, 'distrokit-current.img');
 // bin/distrokit compiles the checkout when a source is newer than dist/: never inside a timed run.
 execFileSync(BIN, ['--version']);
-const readFloor = step('floor: read every file of the closure once', `find $(cat '${ci}/store-paths') -type f -print0 | xargs -0 cat > /dev/null`, work);
+// The floor of any builder: walk the closure (lstat every entry) and read every file once, in one node process.
+const FLOOR_JS = `const fs=require('fs'),p=require('path');for(const r of fs.readFileSync(process.argv[1],'utf8').trim().split('\\n')){const s=[r];while(s.length){const d=s.pop();const st=fs.lstatSync(d);if(st.isDirectory())for(const n of fs.readdirSync(d))s.push(p.join(d,n));else if(st.isFile())fs.readFileSync(d)}}`;
+const readFloor = step('floor: lstat every entry and read every file once (one node process)', `node -e "${FLOOR_JS}" '${ci}/store-paths'`, work);
 const theirs = nixpkgsRecipe(ci, nixImg);
 const ours = distrokit(ci, ourImg, []);
 const oursCurrent = distrokit(ci, ourCurImg, ['--size-heuristic', 'nixpkgs-current']);
