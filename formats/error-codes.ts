@@ -233,6 +233,7 @@ export const ERROR_CODES = {
     STORE_GRAPH_CYCLE: 'references that form a cycle through two or more store paths (Nix refuses to register them; self-references are fine)',
     STORE_PATH_UNDESCRIBED: 'a root or reference that no block of the graph describes (named with the chain that reaches it)',
     STORE_PATH_OUTSIDE_STORE: 'a store path that is not directly under the store directory',
+    STORE_PATH_BAD_NAME: 'a store path (or deriver) whose base name Nix rejects: not 32 base-32 hash characters, "-" and a name of 1-211 of [A-Za-z0-9+-._?=]',
     STORE_REGISTRATION_NO_HASH: 'a load-db registration asked for a path whose narHash or narSize is not known',
   },
   cli: {

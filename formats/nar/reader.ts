@@ -4,6 +4,8 @@
  * its contents as a stream. Validates as Nix's parseDump does: the grammar,
  * zero padding, entry names (no '', '.', '..', '/', NUL) in strictly
  * ascending byte order. A nesting of any depth is read without recursion.
+ * A file's body must be read before the next entry is asked for; after, it
+ * is ENTRY_BODY_STALE (the bytes are gone).
  */
 import { type ByteSource, ByteCursor } from '../bytes.js';
 import { DistrokitError } from '../errors.js';
@@ -95,13 +97,16 @@ export async function* readNar(source: ByteSource, options: NarReaderOptions = {
       const size = await u64();
       if (size > BigInt(Number.MAX_SAFE_INTEGER)) throw corrupt(`a file of ${size} bytes`, cursor.offset - 8, names);
       let left = Number(size);
+      let stale = false;
       const body = (async function* () {
+        if (stale) throw new DistrokitError('ENTRY_BODY_STALE', `the contents of '/${path}' were read after the reader moved past them`, { file: options.file, entry: `/${path}` });
         for await (const chunk of cursor.stream(left)) {
           left -= chunk.byteLength;
           yield chunk;
         }
       })();
       yield { names, path, type: 'regular', executable, size, body };
+      stale = true;
       if (left > 0) await cursor.skip(left);
       await padding(size);
       await expect(')', names);

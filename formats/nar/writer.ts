@@ -16,6 +16,8 @@
 import { DistrokitError } from '../errors.js';
 import { NAR_MAGIC, type NarNode } from './node.js';
 
+export type { NarNode, NarRegular, NarSymlink, NarDirectory } from './node.js';
+
 const BUFFER = 64 * 1024;
 const encoder = new TextEncoder();
 const PADDING = new Uint8Array(8);

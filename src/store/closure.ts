@@ -55,6 +55,23 @@ export function isDirectlyUnder(path: string, storeDir: string): boolean {
   return name !== '' && name !== '.' && name !== '..' && !name.includes('/') && !name.includes('\0');
 }
 
+/**
+ * Why Nix would refuse the base name of a store path (its StorePath
+ * constructor and checkName), or null: 32 base-32 characters of hash, one
+ * separator, then a name of 1-211 characters from [A-Za-z0-9+-._?=].
+ */
+export function badStorePathName(baseName: string): string | null {
+  if (baseName.length < 33) return 'is too short to be a store path (32 hash characters, "-", a name)';
+  const bad = /[^0-9a-df-npqrsv-z]/.exec(baseName.slice(0, 32));
+  if (bad) return `has '${bad[0]}' in its hash part, which is not Nix base-32`;
+  const name = baseName.slice(33);
+  if (name === '') return 'has an empty name';
+  if (name.length > 211) return 'has a name longer than 211 characters';
+  const c = /[^A-Za-z0-9+\-._?=]/.exec(name);
+  if (c) return `has ${JSON.stringify(c[0])} in its name, which Nix does not allow`;
+  return null;
+}
+
 const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
 /**
@@ -63,7 +80,8 @@ const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.
  * refuses to register one), naming the cycle. A
  * root or reference the graph does not describe is STORE_PATH_UNDESCRIBED,
  * naming the chain from a root that reaches it; a path not directly under
- * `storeDir` is STORE_PATH_OUTSIDE_STORE.
+ * `storeDir` is STORE_PATH_OUTSIDE_STORE; a base name (or a deriver) Nix
+ * would not parse as a store path is STORE_PATH_BAD_NAME.
  */
 export function closureOf(infos: Map<string, StorePathInfo>, roots: string[], storeDir = '/nix/store'): StorePathInfo[] {
   const parent = new Map<string, string | null>();
@@ -81,11 +99,16 @@ export function closureOf(infos: Map<string, StorePathInfo>, roots: string[], st
       const by = referrer ? `, referenced by '${referrer.path}'` : ' (a root)';
       throw new DistrokitError('STORE_PATH_OUTSIDE_STORE', `'${path}'${by} is not directly under the store directory ${storeDir}`, { ...where, entry: path });
     }
+    const badName = badStorePathName(path.slice(storeDir.replace(/\/+$/, '').length + 1));
+    if (badName) throw new DistrokitError('STORE_PATH_BAD_NAME', `store path '${path}' ${badName}`, { ...where, entry: path });
     if (!infos.has(path)) {
       if (!referrer) throw new DistrokitError('STORE_PATH_UNDESCRIBED', `root '${path}' is not described by the references graph`, { entry: path });
       const chain = [...chainTo(referrer.path), path];
       throw new DistrokitError('STORE_PATH_UNDESCRIBED', `'${path}', referenced by '${referrer.path}', is not described by the references graph (reached by ${chain.join(' -> ')})`, { ...where, entry: path, chain });
     }
+    const { deriver, origin } = infos.get(path)!;
+    const badDeriver = deriver === '' ? null : !isDirectlyUnder(deriver, storeDir) ? `is not directly under ${storeDir}` : badStorePathName(deriver.slice(storeDir.replace(/\/+$/, '').length + 1));
+    if (badDeriver) throw new DistrokitError('STORE_PATH_BAD_NAME', `deriver '${deriver}' of '${path}' ${badDeriver}`, { ...origin, entry: deriver });
     parent.set(path, from);
     queue.push(path);
   };

@@ -2,7 +2,7 @@ export { narHash, narHashOfNode, narHashOfNar, narBytes, dumpNar, narNodeOfTree,
 export type { StorePathInfo } from './path-info.js';
 export { nixBase32Encode, nixBase32Decode, NIX_BASE32_ALPHABET } from '../../formats/nar/base32.js';
 export { narChunks, writeNar, readNar, NAR_MAGIC, type NarNode, type NarEntry, type NarReaderOptions } from '../../formats/nar/index.js';
-export { readReferencesGraph, readClosureInfo, closureOf, isDirectlyUnder } from './closure.js';
+export { readReferencesGraph, readClosureInfo, closureOf, isDirectlyUnder, badStorePathName } from './closure.js';
 export { writeRegistration, fillNarHashes, type RegistrationFormat } from './registration.js';
 export { parseBlocks, normaliseNarHash, type BlockFormat } from './blocks.js';
 export {

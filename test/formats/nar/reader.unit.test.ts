@@ -66,9 +66,12 @@ describe('readNar', () => {
     expect(again.equals(data)).toBe(true);
   });
 
-  it('skips a body the caller did not read', async () => {
+  it('skips a body the caller did not read, and refuses to read it later', async () => {
     const list = await entries(await nar(sample), 5);
     expect(list).toHaveLength(10);
+    const err = await collectBytes(list[3]!.body!).catch((e: unknown) => e);
+    expect(isDistrokitError(err, 'ENTRY_BODY_STALE')).toBe(true);
+    expect((err as { data: { entry: string } }).data.entry).toBe('/bin/tool');
   });
 
   it('reads single-file and single-symlink archives', async () => {

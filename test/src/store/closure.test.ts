@@ -7,7 +7,7 @@
  * are read back with our parsers.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isDistrokitError } from '../../../formats/errors.js';
@@ -16,6 +16,7 @@ import { closureOf, readClosureInfo, readReferencesGraph } from '../../../src/st
 import { narHash } from '../../../src/store/nar.js';
 import type { StorePathInfo } from '../../../src/store/path-info.js';
 import { fillNarHashes, writeRegistration } from '../../../src/store/registration.js';
+import { treeFromDirectory } from '../../../src/tree/from-dir.js';
 import { freshRootStore, type ScratchStore, scratchStore } from './nix-scratch.js';
 import { makeRichTree, scratchDir } from './trees.js';
 
@@ -48,15 +49,29 @@ beforeAll(async () => {
     }
     P[name] = store.run('nix-store', ['--add', src]).trim();
   }
-  // app -> app (self), lib, libdep; lib -> lib, libdep; unrelated stays outside the closure.
-  graph = new Map([info('app', ['app', 'lib', 'libdep']), info('lib', ['libdep', 'lib']), info('libdep', []), info('unrelated', [])].map((i) => [i.path, i]));
+  // Store paths that are a single executable file and a single symlink.
+  writeFileSync(join(work, 'src', 'script'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+  P.script = store.run('nix-store', ['--add', join(work, 'src', 'script')]).trim();
+  symlinkSync('/run/current-system/sw/bin/sh', join(work, 'src', 'alias'));
+  P.alias = store.run('nix-store', ['--add', join(work, 'src', 'alias')]).trim();
+  // app -> app (self), lib, libdep, script; lib -> lib, libdep, alias; unrelated stays outside the closure.
+  graph = new Map(
+    [info('app', ['app', 'lib', 'libdep', 'script']), info('lib', ['libdep', 'lib', 'alias']), info('libdep', []), info('script', []), info('alias', []), info('unrelated', [])].map((i) => [i.path, i]),
+  );
   closure = await fillNarHashes(closureOf(graph, [P.app!], store.storeDir), (p) => p);
 });
 
 describe('closureOf + writeRegistration against nix-store --load-db', () => {
-  it('the closure is app, lib and libdep in byte order, each hashed as Nix hashes it', () => {
-    expect(closure.map((i) => i.path)).toEqual([P.app, P.lib, P.libdep].sort());
-    for (const i of closure) expect(i.narHash).toBe(store.run('nix-store', ['--query', '--hash', i.path]).trim());
+  it('the closure is app, lib, libdep, script and alias in byte order, each hashed as Nix hashes it', async () => {
+    expect(closure.map((i) => i.path)).toEqual([P.app, P.lib, P.libdep, P.script, P.alias].sort());
+    for (const i of closure) {
+      expect(i.narHash).toBe(store.run('nix-store', ['--query', '--hash', i.path]).trim());
+      expect(i.narSize!.toString()).toBe(store.run('nix-store', ['--query', '--size', i.path]).trim());
+    }
+    // The same hashes from the tree model of each path (directories through treeFromDirectory).
+    const bare = closure.map(({ narHash: _h, narSize: _s, ...rest }) => rest);
+    const viaTree = await fillNarHashes(bare, async (p) => (lstatSync(p).isDirectory() ? treeFromDirectory(p, { xattrs: false }) : p));
+    expect(viaTree.map((i) => [i.narHash, i.narSize])).toEqual(closure.map((i) => [i.narHash, i.narSize]));
   });
 
   it('load-db: a fresh store takes it; references, hashes, sizes and contents all check', () => {
@@ -131,6 +146,23 @@ describe('a cycle through two paths', () => {
     fresh.copyIn([P.app!, P.lib!, P.libdep!]);
     const hashed = await fillNarHashes([...cyclic.values()], (p) => p);
     expect(() => fresh.run(['--load-db'], writeRegistration(hashed, 'load-db'))).toThrow(/cycle detected in the references/);
+  });
+});
+
+describe('a store path name Nix rejects', () => {
+  it('is STORE_PATH_BAD_NAME for us, and --load-db refuses it too', async () => {
+    const bad = `${P.lib!.slice(0, -'lib'.length)}l i b`;
+    const infos = new Map([[P.app!, { path: P.app!, deriver: '', references: [bad] }], [bad, { path: bad, deriver: '', references: [] }]]);
+    let err: unknown;
+    try {
+      closureOf(infos, [P.app!], store.storeDir);
+    } catch (e) {
+      err = e;
+    }
+    expect(isDistrokitError(err, 'STORE_PATH_BAD_NAME')).toBe(true);
+    const fresh = freshRootStore(store, join(work, 'fresh-bad-name'));
+    const reg = writeRegistration([...infos.values()].map((i) => ({ ...i, narHash: closure[0]!.narHash!, narSize: 1n })), 'load-db');
+    expect(() => fresh.run(['--load-db'], reg)).toThrow(/illegal character ' '/);
   });
 });
 

@@ -137,8 +137,35 @@ describe('closureOf', () => {
     expect(e.message).toContain(`referenced by '${A}'`);
   });
 
+  it.each([
+    ['/nix/store/short-x', 'too short'],
+    ['/nix/store/e0000000000000000000000000000000-x', "'e' in its hash part"],
+    ['/nix/store/A0000000000000000000000000000000-x', "'A' in its hash part"],
+    ['/nix/store/00000000000000000000000000000000-', 'empty name'],
+    ['/nix/store/00000000000000000000000000000000-with space', '" " in its name'],
+    ['/nix/store/00000000000000000000000000000000-caf\u00e9', '"\u00e9" in its name'],
+    [`/nix/store/00000000000000000000000000000000-${'x'.repeat(212)}`, 'longer than 211'],
+  ])('%s is STORE_PATH_BAD_NAME (%s), as Nix would refuse it', async (bad, why) => {
+    const e = await codeOf(() => closureOf(graph([A, [bad]], [bad, []]), [A]));
+    expect(e).toMatchObject({ code: 'STORE_PATH_BAD_NAME', data: { entry: bad } });
+    expect(e.message).toContain(why);
+  });
+
+  it('a bad deriver is STORE_PATH_BAD_NAME naming it and its block', async () => {
+    const g = graph([A, []]);
+    g.get(A)!.deriver = '/elsewhere/x.drv';
+    expect(await codeOf(() => closureOf(g, [A]))).toMatchObject({ code: 'STORE_PATH_BAD_NAME', data: { entry: '/elsewhere/x.drv', file: 'g', line: 1 } });
+    g.get(A)!.deriver = p('a.drv');
+    expect(closureOf(g, [A])).toHaveLength(1);
+  });
+
+  it('accepts every character Nix allows in a name', () => {
+    const ok = '/nix/store/0123456789abcdfghijklmnpqrsvwxyz-AZaz09+-._?=';
+    expect(closureOf(graph([ok, [ok]]), [ok]).map((i) => i.path)).toEqual([ok]);
+  });
+
   it('honours another store directory', () => {
-    const other = '/gnu/store/0000-x';
+    const other = '/gnu/store/00000000000000000000000000000000-x';
     expect(closureOf(graph([other, []]), [other], '/gnu/store/').map((i) => i.path)).toEqual([other]);
   });
 });
