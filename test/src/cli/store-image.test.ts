@@ -15,9 +15,9 @@ import { expectE2fsckClean, tempDir } from '../image/oracle.js';
 
 let work: { dir: string; cleanup: () => void };
 let root: string;
-const A = '/nix/store/0123456789abcdfghijklmnpqrsvwxy-a';
-const B = '/nix/store/1123456789abcdfghijklmnpqrsvwxy-b';
-const MISSING = '/nix/store/2123456789abcdfghijklmnpqrsvwxy-missing';
+const A = '/nix/store/0123456789abcdfghijklmnpqrsvwxyz-a';
+const B = '/nix/store/1123456789abcdfghijklmnpqrsvwxyz-b';
+const MISSING = '/nix/store/2123456789abcdfghijklmnpqrsvwxyz-missing';
 
 function graphFile(name: string, blocks: [string, string[]][]): string {
   const file = join(work.dir, name);
