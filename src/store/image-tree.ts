@@ -44,7 +44,7 @@ export function storePathName(path: string, storeDir: string): string {
   if (!isDirectlyUnder(path, storeDir)) {
     throw new DistrokitError('STORE_PATH_OUTSIDE_STORE', `'${path}' is not a path directly under the store directory ${storeDir}`, { entry: path, storeDir });
   }
-  return path.slice(storeDir.length + 1);
+  return path.slice(path.lastIndexOf('/') + 1);
 }
 
 /** Builds the directories of the store directory and reads every store path of `closure` into them. */
