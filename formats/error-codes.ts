@@ -175,6 +175,12 @@ export const ERROR_CODES = {
     SINK_SIZE_MISMATCH: 'file content of another length than the tree says',
     SOURCE_TRUNCATED: 'a host file that ends before the range the tree names',
   },
+  storeImage: {
+    STORE_IMAGE_BAD_OPTION: 'a store-image option with an unusable value (store directory, gid, size heuristic, registration format)',
+    STORE_IMAGE_SOURCE_MISSING: 'a store path of the closure that is not under the source root (missing or vanished)',
+    STORE_IMAGE_FILES_CONFLICT: 'an extra file at a path the store contents or the registration already take',
+    STORE_IMAGE_OUTPUT: 'the compressed store image cannot be created or written',
+  },
   vm: {
     VM_QEMU_MISSING: 'the qemu binary cannot be started',
     VM_QEMU_FAILED: 'qemu exited with a non-zero status',

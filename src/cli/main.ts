@@ -14,6 +14,7 @@ export const GROUPS: GroupSpec[] = [
   // `fetch index` (src/cli/fetch.ts) joins this group when both halves are merged.
   { name: 'fetch', summary: 'verified downloads: packages of a closure into a content-addressed cache', load: async () => (await import('./fetch-packages.js')).commands },
   { name: 'catalog', summary: 'the distributions distrokit knows: mirrors, suites, signing keys, package sets', load: async () => (await import('./catalog.js')).commands },
+  { name: 'store-image', summary: 'an ext4 image of a Nix store closure with its registration (make-ext4-fs.nix)', load: async () => (await import('./store.js')).commands, direct: true },
   { name: 'tree', summary: 'lay packages into one filesystem tree', load: async () => (await import('./tree.js')).commands },
 ];
 

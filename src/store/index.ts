@@ -5,3 +5,15 @@ export { narChunks, writeNar, readNar, NAR_MAGIC, type NarNode, type NarEntry, t
 export { readReferencesGraph, readClosureInfo, closureOf, isDirectlyUnder, badStorePathName } from './closure.js';
 export { writeRegistration, fillNarHashes, type RegistrationFormat } from './registration.js';
 export { parseBlocks, normaliseNarHash, type BlockFormat } from './blocks.js';
+export {
+  buildStoreImage,
+  DEFAULT_STORE_IMAGE_UUID,
+  NIXBLD_GID,
+  REGISTRATION_NAME,
+  REGISTRATION_FORMATS,
+  STORE_SIZE_HEURISTICS,
+  type StoreImageOptions,
+  type StoreImageSummary,
+  type StoreSizeHeuristic,
+} from './image.js';
+export { seedSizing, SeedMeasure, type SeedSizing } from './image-sizing.js';

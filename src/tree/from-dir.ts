@@ -5,7 +5,7 @@
  * Extended attributes come from one recursive `getfattr` run (Node has no xattr API).
  */
 import { execFile } from 'node:child_process';
-import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { type BigIntStats, lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { DistrokitError } from '../../formats/errors.js';
 import type { DirNode, NodeMeta, Timestamp, TreeNode } from './types.js';
@@ -13,6 +13,8 @@ import type { DirNode, NodeMeta, Timestamp, TreeNode } from './types.js';
 export interface FromDirOptions {
   /** Copy extended attributes: true (requires getfattr), false, or 'auto' (if getfattr exists). Default 'auto'. */
   xattrs?: boolean | 'auto';
+  /** Called with the lstat of the root and of every entry, in walk order (e.g. to measure the source as `du` does). */
+  onStat?: (path: string, st: BigIntStats) => void;
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -33,6 +35,8 @@ export async function treeFromDirectory(root: string, options: FromDirOptions = 
   const xattrs = await readXattrs(root, options.xattrs ?? 'auto');
   const rootStat = statOrThrow(root, root);
   if (!rootStat.isDirectory()) throw new DistrokitError('TREE_NOT_A_DIRECTORY', 'source is not a directory', { file: root });
+  const onStat = options.onStat;
+  onStat?.(root, rootStat);
   const rootNode: DirNode = { type: 'dir', children: new Map(), ...meta(rootStat, xattrs.get(root)) };
   const links = new Map<string, TreeNode>();
   const stack: [string, DirNode][] = [[root, rootNode]];
@@ -54,6 +58,7 @@ export async function treeFromDirectory(root: string, options: FromDirOptions = 
       }
       const path = join(dirPath, name);
       const st = statOrThrow(path, path);
+      onStat?.(path, st);
       const isDir = st.isDirectory();
       // Only possible hard links need the (dev, ino) key: making it for every entry was a visible cost.
       const key = !isDir && st.nlink > 1n ? `${st.dev}:${st.ino}` : null;

@@ -101,6 +101,20 @@ const BAD_VALUES: Record<string, string[]> = {
   'fetch packages --mirror': ['', 'not a url', '127.0.0.1/debian'],
   'fetch packages --retries': ['-1', '21', 'x'],
   'fetch packages --timeout': ['0', '3601', 'x', '1.5'],
+  'store-image --out': [''],
+  'store-image --references-graph': [''],
+  'store-image --closure-info': [''],
+  'store-image --store-dir': ['', 'nix/store', '/nix/store/', '/nix//store', '/nix/../store', '/'],
+  'store-image --root': [''],
+  'store-image --files': [''],
+  'store-image --registration': ['', 'json', 'load_db'],
+  'store-image --gid': ['-1', 'x', '4294967296', '1.5'],
+  'store-image --label': ['a label longer than 16 bytes'],
+  'store-image --uuid': ['zz', '1234', ''],
+  'store-image --size-heuristic': ['', 'seed', 'auto'],
+  'store-image --compress': ['', 'gzip', 'xz'],
+  'store-image --source-date-epoch': ['-5', 'x', ''],
+  'store-image --threads': ['-1', '65', 'x'],
 };
 
 interface DeclaredOption {
