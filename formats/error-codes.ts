@@ -212,6 +212,11 @@ export const ERROR_CODES = {
     FETCH_HTTP_STATUS: 'a download answered with an HTTP error status',
     FETCH_SIZE_MISMATCH: 'a download of another size than its index says',
     FETCH_CHECKSUM_MISMATCH: 'a download whose sha256 differs from its index',
+    FETCH_KEYRING_BAD: 'a keyring file that holds no readable OpenPGP public key',
+    FETCH_SIGNATURE_MISSING: 'repository metadata that carries no signature (no InRelease signature, no Release.gpg/repomd.xml.asc when one is required)',
+    FETCH_SIGNATURE_MALFORMED: 'a signature block that does not parse, or an InRelease with data outside its signed block',
+    FETCH_SIGNATURE_BAD: 'a signature by a key of the keyring that does not verify (tampered data or signature, or a key expired/revoked when it signed)',
+    FETCH_SIGNATURE_UNKNOWN_KEY: 'metadata signed only by keys not in the keyring; names the issuer fingerprints',
   },
   cli: {
     USAGE: 'a command line that does not parse or an option value that is malformed (exit 2)',
