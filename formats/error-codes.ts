@@ -57,6 +57,7 @@ export const ERROR_CODES = {
     DEB822_EMPTY_FIELD_NAME: 'a line starting with ":" (an empty field name)',
     DEB822_DUPLICATE_FIELD: 'the same field twice in one stanza',
     DEB822_BAD_SIGNATURE: 'a clear-signed file whose signature block is missing',
+    RELEASE_BAD: 'a Release file that is not one stanza, or has a malformed date or checksum line',
   },
   deb: {
     DEB_BAD_FORMAT: 'a .deb whose members or debian-binary version are not those of a binary package',
@@ -217,6 +218,10 @@ export const ERROR_CODES = {
     FETCH_SIGNATURE_MALFORMED: 'a signature block that does not parse, or an InRelease with data outside its signed block',
     FETCH_SIGNATURE_BAD: 'a signature by a key of the keyring that does not verify (tampered data or signature, or a key expired/revoked when it signed)',
     FETCH_SIGNATURE_UNKNOWN_KEY: 'metadata signed only by keys not in the keyring; names the issuer fingerprints',
+    FETCH_RELEASE_EXPIRED: 'a Release past its Valid-Until (a stale or replayed archive state) without --allow-expired',
+    FETCH_RELEASE_WRONG_SUITE: 'a Release whose Suite and Codename are not the suite asked for (a downgrade to another suite)',
+    FETCH_INDEX_MISSING: 'a Release or repomd.xml that lists no index for the component, architecture or type asked for',
+    FETCH_OUTPUT_UNWRITABLE: 'a verified index that cannot be written to the output directory',
   },
   cli: {
     USAGE: 'a command line that does not parse or an option value that is malformed (exit 2)',

@@ -1,0 +1,350 @@
+/**
+ * Verified Debian indexes: for each suite, InRelease (or Release +
+ * Release.gpg) checked against a keyring, then each component/architecture's
+ * Packages index in the best compression the Release lists and we decode,
+ * checked against the Release's SHA256 and size — of the compressed file, or,
+ * for a mirror that re-compressed it, of the decompressed content against the
+ * Release's entry for the plain `Packages` (never content matching neither).
+ *
+ * Everything is fetched into memory and checked before anything is written
+ * (temp file, then rename), so the output directory never holds an
+ * unverified file. A suite whose signed InRelease text is unchanged since the
+ * last run (state file) and whose index files are intact is not fetched again.
+ *
+ * Layout under `out`: MIRROR_KEY/dists/SUITE/{InRelease | Release,Release.gpg},
+ * …/COMPONENT/binary-ARCH/Packages[.xz|.gz|…] and …/distrokit-state.json, where
+ * MIRROR_KEY is the mirror URL without scheme, '/' → '_' (as apt names its lists).
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { decompress } from '../../formats/compress/index.js';
+import { parseRelease, type Release, type ReleaseEntry } from '../../formats/deb822/release.js';
+import { DistrokitError } from '../../formats/errors.js';
+import { writeOutputFile } from '../tree/output-file.js';
+import { fetchBytes, type FetchBytesOptions } from './fetch-bytes.js';
+import { verifyCleartext, verifyDetached, type Keyring } from './openpgp.js';
+
+export interface DebianSuiteSource {
+  /** Mirror base URL, e.g. http://deb.debian.org/debian (http, https or file). */
+  mirror: string;
+  /** Suite or codename: bookworm, bookworm-updates, bookworm-security. */
+  suite: string;
+  /** Default ['main']. */
+  components?: string[];
+  /** Default ['amd64']. */
+  architectures?: string[];
+}
+
+export interface DebianIndexOptions extends Pick<FetchBytesOptions, 'timeoutMs' | 'retries' | 'backoffMs'> {
+  keyring: Keyring;
+  /** Directory the verified files go to (created). */
+  out: string;
+  /** The time Valid-Until is checked against (default now). */
+  now?: Date;
+  /** Accept a Release past its Valid-Until. */
+  allowExpired?: boolean;
+  /** Progress lines ("fetching …"), for a CLI's stderr. */
+  onProgress?: (message: string) => void;
+}
+
+export interface FetchedIndex {
+  /** The verified index file (compressed as fetched; readers detect the compression). */
+  path: string;
+  /** The mirror its packages' Filename: fields are relative to (deb closure --url-prefix). */
+  urlPrefix: string;
+  suite: string;
+  component: string;
+  architecture: string;
+  /** Where it was fetched from. */
+  url: string;
+  /** Whether the compressed file matched the Release ('compressed') or only its decompressed content did ('decompressed'). */
+  verifiedBy: 'compressed' | 'decompressed';
+}
+
+export interface FetchedSuite {
+  mirror: string;
+  suite: string;
+  /** The verified InRelease (or Release) file in `out`. */
+  release: string;
+  /** Primary key fingerprints whose signatures verified. */
+  signers: string[];
+  date?: string;
+  validUntil?: string;
+  /** false when the InRelease was unchanged and the indexes were reused. */
+  refreshed: boolean;
+  indexes: FetchedIndex[];
+}
+
+/** Compressions in order of preference (smallest download first, then cheapest decode). */
+const EXTENSIONS: readonly string[] = ['.xz', '.zst', '.gz', '.bz2', '.lz4', ''];
+
+const STATE_FILE = 'distrokit-state.json';
+
+interface SuiteState {
+  version: 1;
+  /** sha256 of the signed Release text. */
+  release: string;
+  signers: string[];
+  /** Index files by path relative to the suite directory. */
+  files: Record<string, { sha256: string; url: string; verifiedBy: FetchedIndex['verifiedBy'] }>;
+}
+
+/** Fetches and verifies the indexes of several suites (in parallel); indexes in the order of `suites`, components, architectures. */
+export async function fetchDebianIndexes(suites: readonly DebianSuiteSource[], options: DebianIndexOptions): Promise<FetchedSuite[]> {
+  return Promise.all(suites.map((s) => fetchSuite(s, options)));
+}
+
+/** The directory name for a mirror: its URL without scheme, '/' as '_'. */
+export function mirrorKey(mirror: string): string {
+  const u = new URL(mirror);
+  const path = `${u.host}${u.pathname}`.replace(/\/+$/, '');
+  return path.replace(/[^A-Za-z0-9.-]+/g, '_') || 'mirror';
+}
+
+async function fetchSuite(source: DebianSuiteSource, options: DebianIndexOptions): Promise<FetchedSuite> {
+  const mirror = source.mirror.replace(/\/+$/, '');
+  const components = source.components?.length ? source.components : ['main'];
+  const architectures = source.architectures?.length ? source.architectures : ['amd64'];
+  const distUrl = `${mirror}/dists/${source.suite}`;
+  const dir = join(options.out, mirrorKey(mirror), 'dists', source.suite);
+  const net: FetchBytesOptions = { timeoutMs: options.timeoutMs, retries: options.retries, backoffMs: options.backoffMs };
+
+  // 1. The signed Release.
+  options.onProgress?.(`fetching ${distUrl}/InRelease`);
+  const signed = await fetchSignedRelease(distUrl, options, net);
+  const release = parseRelease(signed.text, signed.url);
+  checkRelease(release, source.suite, signed.url, options);
+  const releaseSha = sha256(signed.text);
+
+  // 2. Which index file of each component/architecture.
+  const wanted = components.flatMap((component) =>
+    architectures.map((architecture) => ({ component, architecture, entry: chooseIndex(release, component, architecture, signed.url) })),
+  );
+
+  await mkdir(dir, { recursive: true });
+  const state = await readState(dir);
+  const reuse =
+    state?.release === releaseSha &&
+    (await Promise.all(signed.files.map(([name]) => exists(join(dir, name))))).every(Boolean) &&
+    (await Promise.all(wanted.map((w) => intact(dir, w.entry.path, state)))).every(Boolean);
+
+  let indexes: FetchedIndex[];
+  if (reuse) {
+    indexes = wanted.map((w) => ({
+      path: join(dir, w.entry.path),
+      urlPrefix: mirror,
+      suite: source.suite,
+      component: w.component,
+      architecture: w.architecture,
+      url: state.files[w.entry.path]!.url,
+      verifiedBy: state.files[w.entry.path]!.verifiedBy,
+    }));
+  } else {
+    // 3. Fetch and verify every index in memory, then write them, then the Release and the state.
+    const fetched = await Promise.all(
+      wanted.map(async (w) => {
+        const got = await fetchIndex(distUrl, release, w.entry, options, net);
+        return { ...w, ...got };
+      }),
+    );
+    const files: SuiteState['files'] = {};
+    for (const f of fetched) {
+      const path = join(dir, f.entry.path);
+      await mkdir(join(path, '..'), { recursive: true });
+      await writeBytes(path, f.bytes);
+      files[f.entry.path] = { sha256: sha256(f.bytes), url: f.url, verifiedBy: f.verifiedBy };
+    }
+    // Files of an earlier state that this one no longer names (another compression chosen) go.
+    for (const old of Object.keys(state?.files ?? {})) if (!(old in files)) await rm(join(dir, old), { force: true });
+    for (const [name, bytes] of signed.files) await writeBytes(join(dir, name), bytes);
+    for (const stale of ['InRelease', 'Release', 'Release.gpg']) if (!signed.files.some(([n]) => n === stale)) await rm(join(dir, stale), { force: true });
+    const newState: SuiteState = { version: 1, release: releaseSha, signers: signed.signers, files };
+    await writeBytes(join(dir, STATE_FILE), new TextEncoder().encode(`${JSON.stringify(newState, null, 2)}\n`));
+    indexes = fetched.map((f) => ({
+      path: join(dir, f.entry.path),
+      urlPrefix: mirror,
+      suite: source.suite,
+      component: f.component,
+      architecture: f.architecture,
+      url: f.url,
+      verifiedBy: f.verifiedBy,
+    }));
+  }
+  return {
+    mirror,
+    suite: source.suite,
+    release: join(dir, signed.files[0]![0]),
+    signers: signed.signers,
+    date: release.date?.toISOString(),
+    validUntil: release.validUntil?.toISOString(),
+    refreshed: !reuse,
+    indexes,
+  };
+}
+
+interface SignedRelease {
+  /** The signed text (only this is parsed). */
+  text: Uint8Array;
+  url: string;
+  signers: string[];
+  /** The files to keep, as fetched: [InRelease] or [Release, Release.gpg]. */
+  files: [string, Uint8Array][];
+}
+
+/** InRelease, or when the mirror has none (404), Release + Release.gpg; a Release without signature is FETCH_SIGNATURE_MISSING. */
+async function fetchSignedRelease(distUrl: string, options: DebianIndexOptions, net: FetchBytesOptions): Promise<SignedRelease> {
+  const inReleaseUrl = `${distUrl}/InRelease`;
+  const inRelease = await fetchBytes(inReleaseUrl, { ...net, optional: true, maxBytes: 64 << 20 });
+  if (inRelease) {
+    const v = await verifyCleartext(inRelease, options.keyring, { file: inReleaseUrl, now: options.now });
+    return { text: v.text, url: inReleaseUrl, signers: v.signers, files: [['InRelease', inRelease]] };
+  }
+  const releaseUrl = `${distUrl}/Release`;
+  options.onProgress?.(`no InRelease; fetching ${releaseUrl} and Release.gpg`);
+  const release = await fetchBytes(releaseUrl, { ...net, optional: true, maxBytes: 64 << 20 });
+  if (!release) throw new DistrokitError('FETCH_HTTP_STATUS', 'neither InRelease nor Release exists (HTTP 404): wrong mirror or suite?', { file: inReleaseUrl, status: 404 });
+  const signature = await fetchBytes(`${releaseUrl}.gpg`, { ...net, optional: true, maxBytes: 1 << 20 });
+  if (!signature) throw new DistrokitError('FETCH_SIGNATURE_MISSING', 'Release has no Release.gpg (and there is no InRelease)', { file: releaseUrl });
+  const v = await verifyDetached(release, signature, options.keyring, { file: `${releaseUrl}.gpg`, now: options.now });
+  return {
+    text: release,
+    url: releaseUrl,
+    signers: v.signers,
+    files: [
+      ['Release', release],
+      ['Release.gpg', signature],
+    ],
+  };
+}
+
+/** The Release must be for the suite asked for, and not stale. */
+function checkRelease(release: Release, suite: string, file: string, options: DebianIndexOptions): void {
+  if (release.suite !== suite && release.codename !== suite)
+    throw new DistrokitError('FETCH_RELEASE_WRONG_SUITE', `the Release is for ${release.codename ?? '?'} (${release.suite ?? '?'}), not ${suite}`, { file });
+  const now = options.now ?? new Date();
+  if (release.validUntil && release.validUntil.getTime() < now.getTime() && !options.allowExpired)
+    throw new DistrokitError('FETCH_RELEASE_EXPIRED', `expired: Valid-Until ${release.validUntil.toISOString()} is before ${now.toISOString()} (--allow-expired to accept)`, {
+      file,
+      entry: 'Valid-Until',
+    });
+}
+
+/** The preferred Packages file the Release lists for a component/architecture. */
+function chooseIndex(release: Release, component: string, architecture: string, file: string): ReleaseEntry {
+  const base = `${component}/binary-${architecture}/Packages`;
+  for (const ext of EXTENSIONS) {
+    const entry = release.sha256.get(base + ext);
+    if (entry) return entry;
+  }
+  throw new DistrokitError('FETCH_INDEX_MISSING', `the Release lists no ${base} (components: ${release.components.join(' ')}; architectures: ${release.architectures.join(' ')})`, {
+    file,
+    entry: base,
+  });
+}
+
+/**
+ * Fetches one index (by hash when the Release offers it, the plain path when
+ * by-hash is absent) and verifies it: the bytes against the Release entry, or
+ * else their decompressed content against the entry of the plain `Packages`.
+ */
+async function fetchIndex(
+  distUrl: string,
+  release: Release,
+  entry: ReleaseEntry,
+  options: DebianIndexOptions,
+  net: FetchBytesOptions,
+): Promise<{ bytes: Uint8Array; url: string; verifiedBy: FetchedIndex['verifiedBy'] }> {
+  const plainUrl = `${distUrl}/${entry.path}`;
+  const slash = entry.path.lastIndexOf('/');
+  const byHashUrl = `${distUrl}/${entry.path.slice(0, slash)}/by-hash/SHA256/${entry.sha256}`;
+  const limit = { ...net, maxBytes: entry.size + 1 };
+  let url = plainUrl;
+  let bytes: Uint8Array | undefined;
+  if (release.acquireByHash) {
+    options.onProgress?.(`fetching ${byHashUrl}`);
+    bytes = await fetchBytes(byHashUrl, { ...limit, optional: true }).catch((err: unknown) => {
+      // A by-hash file over the size is not the one named: the plain path may be fine (re-compressed mirror).
+      if (err instanceof DistrokitError && err.code === 'FETCH_SIZE_MISMATCH') return undefined;
+      throw err;
+    });
+    if (bytes) url = byHashUrl;
+  }
+  if (!bytes) {
+    options.onProgress?.(`fetching ${plainUrl}`);
+    const uncompressed = release.sha256.get(entry.path.replace(/\.[a-z0-9]+$/, ''));
+    // A re-compressed copy may be larger than the Release's compressed size, never larger than the content.
+    bytes = await fetchBytes(plainUrl, { ...net, maxBytes: Math.max(entry.size, uncompressed?.size ?? 0) + 1 });
+    if (!bytes) throw new DistrokitError('FETCH_HTTP_STATUS', 'HTTP 404', { file: plainUrl, status: 404 });
+  }
+  if (bytes.byteLength === entry.size && sha256(bytes) === entry.sha256) return { bytes, url, verifiedBy: 'compressed' };
+  const plainPath = entry.path.replace(/\.[a-z0-9]+$/, '');
+  const plain = plainPath !== entry.path ? release.sha256.get(plainPath) : undefined;
+  const got = `${bytes.byteLength} bytes, sha256 ${sha256(bytes)}`;
+  if (!plain)
+    throw new DistrokitError('FETCH_CHECKSUM_MISMATCH', `${got}; the Release says ${entry.size} bytes, sha256 ${entry.sha256}`, { file: url, entry: entry.path });
+  let content: { size: number; sha256: string };
+  try {
+    content = await decompressedDigest(bytes, url, plain.size);
+  } catch (err) {
+    throw new DistrokitError(
+      'FETCH_CHECKSUM_MISMATCH',
+      `${got}, not the Release's ${entry.size} bytes, sha256 ${entry.sha256}; and it does not decompress to ${plainPath}: ${(err as Error).message}`,
+      { file: url, entry: entry.path },
+      { cause: err },
+    );
+  }
+  if (content.size === plain.size && content.sha256 === plain.sha256) return { bytes, url, verifiedBy: 'decompressed' };
+  throw new DistrokitError(
+    'FETCH_CHECKSUM_MISMATCH',
+    `${got}, not the Release's ${entry.size} bytes, sha256 ${entry.sha256}; decompressed ${content.size} bytes, sha256 ${content.sha256}, not ${plainPath}'s ${plain.size} bytes, sha256 ${plain.sha256}`,
+    { file: url, entry: entry.path },
+  );
+}
+
+async function decompressedDigest(bytes: Uint8Array, file: string, expectedSize: number): Promise<{ size: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of decompress(bytes, { file, maxOutput: expectedSize })) {
+    hash.update(chunk);
+    size += chunk.byteLength;
+  }
+  return { size, sha256: hash.digest('hex') };
+}
+
+async function readState(dir: string): Promise<SuiteState | undefined> {
+  try {
+    const state = JSON.parse(await readFile(join(dir, STATE_FILE), 'utf8')) as SuiteState;
+    return state.version === 1 && typeof state.release === 'string' && state.files ? state : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the state names `path` and the file there still has the hash it was written with. */
+async function intact(dir: string, path: string, state: SuiteState | undefined): Promise<boolean> {
+  const want = state?.files[path];
+  if (!want) return false;
+  try {
+    return sha256(await readFile(join(dir, path))) === want.sha256;
+  } catch {
+    return false;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    (st) => st.isFile(),
+    () => false,
+  );
+}
+
+function writeBytes(path: string, bytes: Uint8Array): Promise<void> {
+  return writeOutputFile(path, 'FETCH_OUTPUT_UNWRITABLE', async (fh) => {
+    await fh.writeFile(bytes);
+  });
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
