@@ -1,0 +1,100 @@
+/**
+ * One attempt at reading a URL's bytes from an offset: an http(s) GET (with
+ * a Range header to resume, keep-alive connections, an inactivity timeout
+ * that covers both the wait for headers and a stalled body) or a file:// read.
+ * Errors are DistrokitErrors marked transient (worth a retry) or not.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { DistrokitError } from '../../formats/errors.js';
+
+export interface SourceOptions {
+  /** Bytes already held: ask for the rest (a Range request). */
+  offset: number;
+  /** Milliseconds without any byte arriving before the attempt fails (FETCH_TIMEOUT). */
+  timeoutMs: number;
+}
+
+export interface OpenedSource {
+  body: Readable;
+  /** Whether the body continues from `offset` (206, or a file read); false: it starts at byte 0. */
+  resumed: boolean;
+  /** Body length the server announced (Content-Length), if any. */
+  length?: number;
+}
+
+/** Keep-alive agents shared by every download of the process (idle sockets do not hold the process open). */
+const agents = { http: new HttpAgent({ keepAlive: true, maxSockets: 16 }), https: new HttpsAgent({ keepAlive: true, maxSockets: 16 }) };
+
+/** Whether `err` is worth another attempt (network trouble, a timeout, a 5xx/429/408), as open() and the engine mark it. */
+export function isTransient(err: unknown): boolean {
+  return err instanceof DistrokitError && err.data.transient === true;
+}
+
+export function transient(code: 'FETCH_FAILED' | 'FETCH_TIMEOUT' | 'FETCH_HTTP_STATUS', message: string, url: string, extra: Record<string, unknown> = {}, cause?: unknown): DistrokitError {
+  return new DistrokitError(code, message, { file: url, transient: true, ...extra }, cause === undefined ? undefined : { cause });
+}
+
+/** Opens `url` at `options.offset`; the body stream errors with FETCH_TIMEOUT when it stalls. */
+export async function openSource(url: string, options: SourceOptions): Promise<OpenedSource> {
+  const u = new URL(url);
+  if (u.protocol === 'file:') return openFile(url, options.offset);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new DistrokitError('FETCH_BAD_URL', `unsupported URL scheme ${u.protocol} (file:, http:, https:, mirror:)`, { file: url });
+  const request = u.protocol === 'https:' ? httpsRequest : httpRequest;
+  const headers: Record<string, string> = { 'user-agent': 'distrokit', 'accept-encoding': 'identity' };
+  if (options.offset > 0) headers.range = `bytes=${options.offset}-`;
+  const res = await new Promise<IncomingMessage>((resolve, reject) => {
+    const req = request(u, { headers, agent: u.protocol === 'https:' ? agents.https : agents.http });
+    let response: IncomingMessage | undefined;
+    // The socket's inactivity timer runs until the response ends: it catches a stalled body too.
+    req.setTimeout(options.timeoutMs, () => {
+      const err = transient('FETCH_TIMEOUT', `no data for ${options.timeoutMs} ms`, url);
+      response?.destroy(err);
+      req.destroy(err);
+    });
+    req.on('error', (err) => reject(err instanceof DistrokitError ? err : transient('FETCH_FAILED', err.message, url, {}, err)));
+    req.on('response', (r) => resolve((response = r)));
+    req.end();
+  });
+  const status = res.statusCode ?? 0;
+  if (status === 416 && options.offset > 0) {
+    // The held bytes are not a prefix the server can continue (the file is shorter): start over.
+    res.resume();
+    throw new DistrokitError('FETCH_RANGE_NOT_SATISFIABLE', 'the server cannot continue the partial file', { file: url, offset: options.offset, restart: true });
+  }
+  if (status !== 200 && status !== 206) {
+    res.resume();
+    const message = `HTTP ${status} ${res.statusMessage ?? ''}`.trim();
+    if (status >= 500 || status === 429 || status === 408) throw transient('FETCH_HTTP_STATUS', message, url, { status });
+    throw new DistrokitError('FETCH_HTTP_STATUS', message, { file: url, status });
+  }
+  let resumed = false;
+  if (status === 206) {
+    const m = /^bytes (\d+)-/.exec(res.headers['content-range'] ?? '');
+    if (!m || Number(m[1]) !== options.offset) {
+      res.destroy();
+      throw new DistrokitError('FETCH_RANGE_NOT_SATISFIABLE', `the server answered the range from byte ${m?.[1] ?? '?'}, not ${options.offset}`, { file: url, offset: options.offset, restart: true });
+    }
+    resumed = true;
+  }
+  const length = res.headers['content-length'] !== undefined ? Number(res.headers['content-length']) : undefined;
+  return { body: res, resumed, length: Number.isFinite(length) ? length : undefined };
+}
+
+async function openFile(url: string, offset: number): Promise<OpenedSource> {
+  const path = fileURLToPath(url);
+  let size: number;
+  try {
+    const st = await stat(path);
+    if (!st.isFile()) throw new Error('not a regular file');
+    size = st.size;
+  } catch (err) {
+    throw DistrokitError.wrap(err, 'FETCH_NOT_FOUND', { file: url });
+  }
+  const start = offset <= size ? offset : 0;
+  return { body: createReadStream(path, { start, highWaterMark: 1 << 20 }), resumed: start > 0, length: size - start };
+}
