@@ -90,9 +90,17 @@ interface SuiteState {
   files: Record<string, { sha256: string; url: string; verifiedBy: FetchedIndex['verifiedBy'] }>;
 }
 
-/** Fetches and verifies the indexes of several suites (in parallel); indexes in the order of `suites`, components, architectures. */
+/**
+ * Fetches and verifies the indexes of several suites (in parallel); results
+ * in the order of `suites`, components, architectures. When one fails, the
+ * others are still finished (each writes only verified files) before its
+ * error is thrown.
+ */
 export async function fetchDebianIndexes(suites: readonly DebianSuiteSource[], options: DebianIndexOptions): Promise<FetchedSuite[]> {
-  return Promise.all(suites.map((s) => fetchSuite(s, options)));
+  const results = await Promise.allSettled(suites.map((s) => fetchSuite(s, options)));
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<FetchedSuite>).value);
 }
 
 /** The directory name for a mirror: its URL without scheme, '/' as '_'. */

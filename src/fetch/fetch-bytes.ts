@@ -2,35 +2,28 @@
  * A small file fetched whole into memory (InRelease, Release.gpg, an index of
  * a few MB, repomd.xml), for metadata whose checksum is not known before it
  * arrives or has to be checked two ways: nothing is written to disk here, so
- * no unverified byte can be left in a cache. Transient failures (network
- * errors, a stall, 5xx, 429, 408) are retried with backoff; 404/410 is
- * "absent" for optional files (fallbacks: InRelease → Release, by-hash →
- * plain path).
+ * no unverified byte can be left in a cache. Each attempt is the download
+ * engine's `openSource` (keep-alive, inactivity timeout → FETCH_TIMEOUT);
+ * transient failures (network errors, a stall, a short body, 5xx, 429, 408)
+ * are retried with backoff like the engine's, then FETCH_RETRIES_EXHAUSTED.
+ * 404/410 (or a missing file://) is "absent" for optional files (fallbacks:
+ * InRelease → Release, by-hash → plain path).
  */
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { concatBytes } from '../../formats/bytes.js';
 import { DistrokitError } from '../../formats/errors.js';
+import { isTransient, openSource, transient } from './source.js';
 
 export interface FetchBytesOptions {
   /** Milliseconds without any byte arriving before an attempt fails (default 30 s). */
   timeoutMs?: number;
   /** Attempts after the first for transient failures (default 3). */
   retries?: number;
-  /** Refuse bodies larger than this (default 512 MiB). */
+  /** First backoff in ms, doubled per retry (default 500). */
+  backoffMs?: number;
+  /** Refuse bodies larger than this (default 512 MiB): FETCH_SIZE_MISMATCH. */
   maxBytes?: number;
   /** Return undefined on 404/410 (or a missing file://) instead of failing. */
   optional?: boolean;
-  /** First backoff in ms, doubled per retry (default 500). */
-  backoffMs?: number;
-}
-
-const TRANSIENT_STATUS = new Set([408, 429, 500, 502, 503, 504]);
-
-class Transient extends Error {
-  constructor(readonly error: DistrokitError) {
-    super(error.message);
-  }
 }
 
 /** The body of `url` (http, https or file), or undefined when `optional` and absent. */
@@ -40,76 +33,46 @@ export async function fetchBytes(url: string, options: FetchBytesOptions = {}): 
     try {
       return await fetchOnce(url, options);
     } catch (err) {
-      if (!(err instanceof Transient)) throw err;
-      if (attempt >= retries) throw err.error;
+      const error = DistrokitError.wrap(err, 'FETCH_FAILED', { file: url });
+      if (options.optional && isAbsent(error)) return undefined;
+      if (!isTransient(error)) throw withoutMarker(error);
+      if (attempt >= retries)
+        throw new DistrokitError('FETCH_RETRIES_EXHAUSTED', `${attempt + 1} attempts failed; the last: ${error.code}: ${error.detail}`, { file: url, attempts: attempt + 1, last: error.code }, { cause: error });
       await new Promise((r) => setTimeout(r, (options.backoffMs ?? 500) * 2 ** attempt));
     }
   }
 }
 
-async function fetchOnce(url: string, options: FetchBytesOptions): Promise<Uint8Array | undefined> {
-  const u = new URL(url);
+function isAbsent(err: DistrokitError): boolean {
+  return err.code === 'FETCH_NOT_FOUND' || (err.code === 'FETCH_HTTP_STATUS' && (err.data.status === 404 || err.data.status === 410));
+}
+
+function withoutMarker(err: DistrokitError): DistrokitError {
+  if (!('transient' in err.data)) return err;
+  const { transient: _, ...data } = err.data;
+  return new DistrokitError(err.code, err.detail, data, { cause: err.cause });
+}
+
+async function fetchOnce(url: string, options: FetchBytesOptions): Promise<Uint8Array> {
   const maxBytes = options.maxBytes ?? 512 << 20;
-  if (u.protocol === 'file:') {
-    try {
-      const data = await readFile(fileURLToPath(u));
-      if (data.byteLength > maxBytes) throw new DistrokitError('FETCH_SIZE_MISMATCH', `more than ${maxBytes} bytes`, { file: url });
-      return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    } catch (err) {
-      if (options.optional && (err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw DistrokitError.wrap(err, 'FETCH_FAILED', { file: url });
-    }
+  const source = await openSource(url, { offset: 0, timeoutMs: options.timeoutMs ?? 30_000 });
+  if (source.length !== undefined && source.length > maxBytes) {
+    source.body.destroy();
+    throw new DistrokitError('FETCH_SIZE_MISMATCH', `${source.length} bytes announced, more than the ${maxBytes} expected`, { file: url });
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new DistrokitError('FETCH_FAILED', `unsupported URL scheme ${u.protocol} (http:, https:, file:)`, { file: url });
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const arm = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => controller.abort(), timeoutMs);
-  };
-  const stalled = () => new Transient(new DistrokitError('FETCH_FAILED', `timed out: no data for ${timeoutMs} ms`, { file: url, timeout: true }));
-  arm();
+  const parts: Uint8Array[] = [];
+  let size = 0;
   try {
-    let response: Response;
-    try {
-      response = await fetch(url, { signal: controller.signal, headers: { 'user-agent': 'distrokit' } });
-    } catch (err) {
-      if (controller.signal.aborted) throw stalled();
-      throw new Transient(DistrokitError.wrap(err, 'FETCH_FAILED', { file: url }));
+    for await (const chunk of source.body as AsyncIterable<Buffer>) {
+      size += chunk.byteLength;
+      if (size > maxBytes) throw new DistrokitError('FETCH_SIZE_MISMATCH', `more than the ${maxBytes} bytes expected`, { file: url, offset: size });
+      parts.push(chunk);
     }
-    if (response.status === 404 || response.status === 410) {
-      await response.body?.cancel().catch(() => {});
-      if (options.optional) return undefined;
-    }
-    if (!response.ok || !response.body) {
-      await response.body?.cancel().catch(() => {});
-      const err = new DistrokitError('FETCH_HTTP_STATUS', `HTTP ${response.status} ${response.statusText}`, { file: url, status: response.status });
-      throw TRANSIENT_STATUS.has(response.status) ? new Transient(err) : err;
-    }
-    const announced = Number(response.headers.get('content-length') ?? Number.NaN);
-    if (announced > maxBytes) throw new DistrokitError('FETCH_SIZE_MISMATCH', `${announced} bytes announced, more than ${maxBytes}`, { file: url });
-    const parts: Uint8Array[] = [];
-    let size = 0;
-    const reader = response.body.getReader();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        arm();
-        size += value.byteLength;
-        if (size > maxBytes) throw new DistrokitError('FETCH_SIZE_MISMATCH', `more than ${maxBytes} bytes`, { file: url, offset: size });
-        parts.push(value);
-      }
-    } catch (err) {
-      if (err instanceof DistrokitError) throw err;
-      if (controller.signal.aborted) throw stalled();
-      throw new Transient(DistrokitError.wrap(err, 'FETCH_FAILED', { file: url, offset: size }));
-    }
-    if (!Number.isNaN(announced) && size !== announced)
-      throw new Transient(new DistrokitError('FETCH_FAILED', `connection closed after ${size} of ${announced} bytes`, { file: url, offset: size }));
-    return concatBytes(parts, size);
-  } finally {
-    clearTimeout(timer);
+  } catch (err) {
+    source.body.destroy();
+    if (err instanceof DistrokitError) throw err;
+    throw transient('FETCH_FAILED', (err as Error).message, url, { offset: size }, err);
   }
+  if (source.length !== undefined && size !== source.length) throw transient('FETCH_FAILED', `the connection closed after ${size} of ${source.length} bytes`, url, { offset: size });
+  return concatBytes(parts, size);
 }
