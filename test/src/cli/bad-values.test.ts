@@ -93,6 +93,14 @@ const BAD_VALUES: Record<string, string[]> = {
   'ext4 build --source-date-epoch': ['-5', 'x'],
   'ext4 build --owner': ['a:b', '0', '0:', '-1:0', '4294967296:0'],
   'ext4 build --threads': ['-1', '65', 'x'],
+
+  'fetch packages --lock': [''],
+  'fetch packages --cache': [''],
+  'fetch packages --out': [''],
+  'fetch packages --jobs': ['0', '65', 'x', '1.5', ''],
+  'fetch packages --mirror': ['', 'not a url', '127.0.0.1/debian'],
+  'fetch packages --retries': ['-1', '21', 'x'],
+  'fetch packages --timeout': ['0', '3601', 'x', '1.5'],
 };
 
 interface DeclaredOption {
