@@ -16,13 +16,13 @@
  * MIRROR_KEY is the mirror URL without scheme, '/' → '_' (as apt names its lists).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decompress } from '../../formats/compress/index.js';
 import { parseRelease, type Release, type ReleaseEntry } from '../../formats/deb822/release.js';
 import { DistrokitError } from '../../formats/errors.js';
-import { writeOutputFile } from '../tree/output-file.js';
 import { fetchBytes, type FetchBytesOptions } from './fetch-bytes.js';
+import { type FetchState, fileExists, intactFile, mirrorKey, readFetchState, sha256Hex, writeFetchState, writeVerified } from './index-files.js';
 import { verifyCleartext, verifyDetached, type Keyring } from './openpgp.js';
 
 export interface DebianSuiteSource {
@@ -79,16 +79,8 @@ export interface FetchedSuite {
 /** Compressions in order of preference (smallest download first, then cheapest decode). */
 const EXTENSIONS: readonly string[] = ['.xz', '.zst', '.gz', '.bz2', '.lz4', ''];
 
-const STATE_FILE = 'distrokit-state.json';
-
-interface SuiteState {
-  version: 1;
-  /** sha256 of the signed Release text. */
-  release: string;
-  signers: string[];
-  /** Index files by path relative to the suite directory. */
-  files: Record<string, { sha256: string; url: string; verifiedBy: FetchedIndex['verifiedBy'] }>;
-}
+/** Index files by path relative to the suite directory. */
+type SuiteState = FetchState<{ sha256: string; url: string; verifiedBy: FetchedIndex['verifiedBy'] }>;
 
 /**
  * Fetches and verifies the indexes of several suites (in parallel); results
@@ -101,13 +93,6 @@ export async function fetchDebianIndexes(suites: readonly DebianSuiteSource[], o
   const failed = results.find((r) => r.status === 'rejected');
   if (failed) throw failed.reason;
   return results.map((r) => (r as PromiseFulfilledResult<FetchedSuite>).value);
-}
-
-/** The directory name for a mirror: its URL without scheme, '/' as '_'. */
-export function mirrorKey(mirror: string): string {
-  const u = new URL(mirror);
-  const path = `${u.host}${u.pathname}`.replace(/\/+$/, '');
-  return path.replace(/[^A-Za-z0-9.-]+/g, '_') || 'mirror';
 }
 
 async function fetchSuite(source: DebianSuiteSource, options: DebianIndexOptions): Promise<FetchedSuite> {
@@ -123,7 +108,7 @@ async function fetchSuite(source: DebianSuiteSource, options: DebianIndexOptions
   const signed = await fetchSignedRelease(distUrl, options, net);
   const release = parseRelease(signed.text, signed.url);
   checkRelease(release, source.suite, signed.url, options);
-  const releaseSha = sha256(signed.text);
+  const releaseSha = sha256Hex(signed.text);
 
   // 2. Which index file of each component/architecture.
   const wanted = components.flatMap((component) =>
@@ -131,11 +116,11 @@ async function fetchSuite(source: DebianSuiteSource, options: DebianIndexOptions
   );
 
   await mkdir(dir, { recursive: true });
-  const state = await readState(dir);
+  const state = await readFetchState<SuiteState['files'][string]>(dir);
   const reuse =
-    state?.release === releaseSha &&
-    (await Promise.all(signed.files.map(([name]) => exists(join(dir, name))))).every(Boolean) &&
-    (await Promise.all(wanted.map((w) => intact(dir, w.entry.path, state)))).every(Boolean);
+    state?.signed === releaseSha &&
+    (await Promise.all(signed.files.map(([name]) => fileExists(join(dir, name))))).every(Boolean) &&
+    (await Promise.all(wanted.map((w) => intactFile(dir, w.entry.path, state)))).every(Boolean);
 
   let indexes: FetchedIndex[];
   if (reuse) {
@@ -160,15 +145,14 @@ async function fetchSuite(source: DebianSuiteSource, options: DebianIndexOptions
     for (const f of fetched) {
       const path = join(dir, f.entry.path);
       await mkdir(join(path, '..'), { recursive: true });
-      await writeBytes(path, f.bytes);
-      files[f.entry.path] = { sha256: sha256(f.bytes), url: f.url, verifiedBy: f.verifiedBy };
+      await writeVerified(path, f.bytes);
+      files[f.entry.path] = { sha256: sha256Hex(f.bytes), url: f.url, verifiedBy: f.verifiedBy };
     }
     // Files of an earlier state that this one no longer names (another compression chosen) go.
     for (const old of Object.keys(state?.files ?? {})) if (!(old in files)) await rm(join(dir, old), { force: true });
-    for (const [name, bytes] of signed.files) await writeBytes(join(dir, name), bytes);
+    for (const [name, bytes] of signed.files) await writeVerified(join(dir, name), bytes);
     for (const stale of ['InRelease', 'Release', 'Release.gpg']) if (!signed.files.some(([n]) => n === stale)) await rm(join(dir, stale), { force: true });
-    const newState: SuiteState = { version: 1, release: releaseSha, signers: signed.signers, files };
-    await writeBytes(join(dir, STATE_FILE), new TextEncoder().encode(`${JSON.stringify(newState, null, 2)}\n`));
+    await writeFetchState(dir, { version: 1, signed: releaseSha, signers: signed.signers, files });
     indexes = fetched.map((f) => ({
       path: join(dir, f.entry.path),
       urlPrefix: mirror,
@@ -285,10 +269,10 @@ async function fetchIndex(
     bytes = await fetchBytes(plainUrl, { ...net, maxBytes: Math.max(entry.size, uncompressed?.size ?? 0) + 1 });
     if (!bytes) throw new DistrokitError('FETCH_HTTP_STATUS', 'HTTP 404', { file: plainUrl, status: 404 });
   }
-  if (bytes.byteLength === entry.size && sha256(bytes) === entry.sha256) return { bytes, url, verifiedBy: 'compressed' };
+  if (bytes.byteLength === entry.size && sha256Hex(bytes) === entry.sha256) return { bytes, url, verifiedBy: 'compressed' };
   const plainPath = entry.path.replace(/\.[a-z0-9]+$/, '');
   const plain = plainPath !== entry.path ? release.sha256.get(plainPath) : undefined;
-  const got = `${bytes.byteLength} bytes, sha256 ${sha256(bytes)}`;
+  const got = `${bytes.byteLength} bytes, sha256 ${sha256Hex(bytes)}`;
   if (!plain)
     throw new DistrokitError('FETCH_CHECKSUM_MISMATCH', `${got}; the Release says ${entry.size} bytes, sha256 ${entry.sha256}`, { file: url, entry: entry.path });
   let content: { size: number; sha256: string };
@@ -318,41 +302,4 @@ async function decompressedDigest(bytes: Uint8Array, file: string, expectedSize:
     size += chunk.byteLength;
   }
   return { size, sha256: hash.digest('hex') };
-}
-
-async function readState(dir: string): Promise<SuiteState | undefined> {
-  try {
-    const state = JSON.parse(await readFile(join(dir, STATE_FILE), 'utf8')) as SuiteState;
-    return state.version === 1 && typeof state.release === 'string' && state.files ? state : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Whether the state names `path` and the file there still has the hash it was written with. */
-async function intact(dir: string, path: string, state: SuiteState | undefined): Promise<boolean> {
-  const want = state?.files[path];
-  if (!want) return false;
-  try {
-    return sha256(await readFile(join(dir, path))) === want.sha256;
-  } catch {
-    return false;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    (st) => st.isFile(),
-    () => false,
-  );
-}
-
-function writeBytes(path: string, bytes: Uint8Array): Promise<void> {
-  return writeOutputFile(path, 'FETCH_OUTPUT_UNWRITABLE', async (fh) => {
-    await fh.writeFile(bytes);
-  });
-}
-
-function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }
