@@ -33,7 +33,9 @@ const suites = (): DebianSuiteSource[] => [
   { mirror: `${server.url}/debian-security`, suite: 'bookworm-security' },
 ];
 const freshOut = () => join(work.dir, `out-${++n}`);
-const opts = (out: string, extra: Partial<DebianIndexOptions> = {}): DebianIndexOptions => ({ keyring: debian, out, backoffMs: 10, timeoutMs: 5000, ...extra });
+/** A time inside every suite's validity: an hour after bookworm-security's Date (its Valid-Until is a week later). */
+let inValidity: Date;
+const opts = (out: string, extra: Partial<DebianIndexOptions> = {}): DebianIndexOptions => ({ keyring: debian, out, backoffMs: 10, timeoutMs: 5000, now: inValidity, ...extra });
 const files = (dir: string): string[] =>
   existsSync(dir) ? readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name))).sort() : [];
 const codeOf = (p: Promise<unknown>) =>
@@ -47,6 +49,8 @@ beforeAll(async () => {
   server = await startHttpServer(root);
   debian = await readKeyring(readFileSync(DEBIAN_KEYRING));
   key = makeTestKey('distrokit fetch test');
+  const security = readFileSync(join(root, 'debian-security/dists/bookworm-security/InRelease'), 'utf8');
+  inValidity = new Date(new Date(/^Date: (.*)$/m.exec(security)![1]!).getTime() + 3600_000);
 }, 600_000);
 afterAll(async () => {
   await server?.close();
@@ -227,7 +231,7 @@ describe('a suite signed by a test key: Release + Release.gpg, by-hash, uncompre
     const tiny = await startHttpServer(dir);
     try {
       const out = freshOut();
-      const got = await fetchDebianIndexes([{ mirror: `${tiny.url}/test`, suite: 'tiny' }], opts(out, { keyring: await readKeyring(readFileSync(key.armored)) }));
+      const got = await fetchDebianIndexes([{ mirror: `${tiny.url}/test`, suite: 'tiny' }], opts(out, { keyring: await readKeyring(readFileSync(key.armored)), now: new Date() }));
       expect(got[0]!.signers).toEqual([key.fingerprint]);
       expect(got[0]!.indexes[0]!.url).toMatch(/\/by-hash\/SHA256\/[0-9a-f]{64}$/);
       expect(got[0]!.indexes[0]!.verifiedBy).toBe('compressed');
@@ -239,7 +243,7 @@ describe('a suite signed by a test key: Release + Release.gpg, by-hash, uncompre
       ]);
       // Release without its .gpg: FETCH_SIGNATURE_MISSING
       tiny.fault('/test/dists/tiny/Release.gpg', { status: 404 });
-      expect(await codeOf(fetchDebianIndexes([{ mirror: `${tiny.url}/test`, suite: 'tiny' }], opts(freshOut(), { keyring: await readKeyring(readFileSync(key.keyring)) })))).toBe(
+      expect(await codeOf(fetchDebianIndexes([{ mirror: `${tiny.url}/test`, suite: 'tiny' }], opts(freshOut(), { keyring: await readKeyring(readFileSync(key.keyring)), now: new Date() })))).toBe(
         `FETCH_SIGNATURE_MISSING ${tiny.url}/test/dists/tiny/Release`,
       );
     } finally {
