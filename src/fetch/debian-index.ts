@@ -12,13 +12,14 @@
  * last run (state file) and whose index files are intact is not fetched again.
  *
  * Layout under `out`: MIRROR_KEY/dists/SUITE/{InRelease | Release,Release.gpg},
- * …/COMPONENT/binary-ARCH/Packages[.xz|.gz|…] and …/distrokit-state.json, where
+ * …/COMPONENT/binary-ARCH/Packages (decompressed, so it is the file the Release's
+ * entry for the plain Packages names; as fetched when there is no such entry) and
+ * …/distrokit-state.json, where
  * MIRROR_KEY is the mirror URL without scheme, '/' → '_' (as apt names its lists).
  */
-import { createHash } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decompress } from '../../formats/compress/index.js';
+import { decompressToBuffer } from '../../formats/compress/index.js';
 import { parseRelease, type Release, type ReleaseEntry } from '../../formats/deb822/release.js';
 import { DistrokitError } from '../../formats/errors.js';
 import { fetchBytes, type FetchBytesOptions } from './fetch-bytes.js';
@@ -49,7 +50,7 @@ export interface DebianIndexOptions extends Pick<FetchBytesOptions, 'timeoutMs' 
 }
 
 export interface FetchedIndex {
-  /** The verified index file (compressed as fetched; readers detect the compression). */
+  /** The verified index file: the plain Packages (decompressed) when the Release lists its hash, else as fetched. */
   path: string;
   /** The mirror its packages' Filename: fields are relative to (deb closure --url-prefix). */
   urlPrefix: string;
@@ -112,7 +113,10 @@ async function fetchSuite(source: DebianSuiteSource, options: DebianIndexOptions
 
   // 2. Which index file of each component/architecture.
   const wanted = components.flatMap((component) =>
-    architectures.map((architecture) => ({ component, architecture, entry: chooseIndex(release, component, architecture, signed.url) })),
+    architectures.map((architecture) => {
+      const entry = chooseIndex(release, component, architecture, signed.url);
+      return { component, architecture, entry, stored: storedPath(release, entry) };
+    }),
   );
 
   await mkdir(dir, { recursive: true });
@@ -120,18 +124,18 @@ async function fetchSuite(source: DebianSuiteSource, options: DebianIndexOptions
   const reuse =
     state?.signed === releaseSha &&
     (await Promise.all(signed.files.map(([name]) => fileExists(join(dir, name))))).every(Boolean) &&
-    (await Promise.all(wanted.map((w) => intactFile(dir, w.entry.path, state)))).every(Boolean);
+    (await Promise.all(wanted.map((w) => intactFile(dir, w.stored, state)))).every(Boolean);
 
   let indexes: FetchedIndex[];
   if (reuse) {
     indexes = wanted.map((w) => ({
-      path: join(dir, w.entry.path),
+      path: join(dir, w.stored),
       urlPrefix: mirror,
       suite: source.suite,
       component: w.component,
       architecture: w.architecture,
-      url: state.files[w.entry.path]!.url,
-      verifiedBy: state.files[w.entry.path]!.verifiedBy,
+      url: state.files[w.stored]!.url,
+      verifiedBy: state.files[w.stored]!.verifiedBy,
     }));
   } else {
     // 3. Fetch and verify every index in memory, then write them, then the Release and the state.
@@ -143,10 +147,10 @@ async function fetchSuite(source: DebianSuiteSource, options: DebianIndexOptions
     );
     const files: SuiteState['files'] = {};
     for (const f of fetched) {
-      const path = join(dir, f.entry.path);
+      const path = join(dir, f.path);
       await mkdir(join(path, '..'), { recursive: true });
       await writeVerified(path, f.bytes);
-      files[f.entry.path] = { sha256: sha256Hex(f.bytes), url: f.url, verifiedBy: f.verifiedBy };
+      files[f.path] = { sha256: sha256Hex(f.bytes), url: f.url, verifiedBy: f.verifiedBy };
     }
     // Files of an earlier state that this one no longer names (another compression chosen) go.
     for (const old of Object.keys(state?.files ?? {})) if (!(old in files)) await rm(join(dir, old), { force: true });
@@ -154,7 +158,7 @@ async function fetchSuite(source: DebianSuiteSource, options: DebianIndexOptions
     for (const stale of ['InRelease', 'Release', 'Release.gpg']) if (!signed.files.some(([n]) => n === stale)) await rm(join(dir, stale), { force: true });
     await writeFetchState(dir, { version: 1, signed: releaseSha, signers: signed.signers, files });
     indexes = fetched.map((f) => ({
-      path: join(dir, f.entry.path),
+      path: join(dir, f.path),
       urlPrefix: mirror,
       suite: source.suite,
       component: f.component,
@@ -235,6 +239,12 @@ function chooseIndex(release: Release, component: string, architecture: string, 
   });
 }
 
+/** Where an index is kept: as the plain Packages when the Release lists it (fetchIndex decompresses), else as fetched. */
+function storedPath(release: Release, entry: ReleaseEntry): string {
+  const plainPath = entry.path.replace(/\.[a-z0-9]+$/, '');
+  return release.sha256.has(plainPath) ? plainPath : entry.path;
+}
+
 /**
  * Fetches one index (by hash when the Release offers it, the plain path when
  * by-hash is absent) and verifies it: the bytes against the Release entry, or
@@ -246,7 +256,7 @@ async function fetchIndex(
   entry: ReleaseEntry,
   options: DebianIndexOptions,
   net: FetchBytesOptions,
-): Promise<{ bytes: Uint8Array; url: string; verifiedBy: FetchedIndex['verifiedBy'] }> {
+): Promise<{ bytes: Uint8Array; path: string; url: string; verifiedBy: FetchedIndex['verifiedBy'] }> {
   const plainUrl = `${distUrl}/${entry.path}`;
   const slash = entry.path.lastIndexOf('/');
   const byHashUrl = `${distUrl}/${entry.path.slice(0, slash)}/by-hash/SHA256/${entry.sha256}`;
@@ -269,37 +279,28 @@ async function fetchIndex(
     bytes = await fetchBytes(plainUrl, { ...net, maxBytes: Math.max(entry.size, uncompressed?.size ?? 0) + 1 });
     if (!bytes) throw new DistrokitError('FETCH_HTTP_STATUS', 'HTTP 404', { file: plainUrl, status: 404 });
   }
-  if (bytes.byteLength === entry.size && sha256Hex(bytes) === entry.sha256) return { bytes, url, verifiedBy: 'compressed' };
+  const compressedOk = bytes.byteLength === entry.size && sha256Hex(bytes) === entry.sha256;
   const plainPath = entry.path.replace(/\.[a-z0-9]+$/, '');
   const plain = plainPath !== entry.path ? release.sha256.get(plainPath) : undefined;
   const got = `${bytes.byteLength} bytes, sha256 ${sha256Hex(bytes)}`;
-  if (!plain)
+  if (!plain) {
+    if (compressedOk) return { bytes, path: entry.path, url, verifiedBy: 'compressed' };
     throw new DistrokitError('FETCH_CHECKSUM_MISMATCH', `${got}; the Release says ${entry.size} bytes, sha256 ${entry.sha256}`, { file: url, entry: entry.path });
-  let content: { size: number; sha256: string };
-  try {
-    content = await decompressedDigest(bytes, url, plain.size);
-  } catch (err) {
-    throw new DistrokitError(
-      'FETCH_CHECKSUM_MISMATCH',
-      `${got}, not the Release's ${entry.size} bytes, sha256 ${entry.sha256}; and it does not decompress to ${plainPath}: ${(err as Error).message}`,
-      { file: url, entry: entry.path },
-      { cause: err },
-    );
   }
-  if (content.size === plain.size && content.sha256 === plain.sha256) return { bytes, url, verifiedBy: 'decompressed' };
+  // Kept decompressed: the file in the output is then the Release's plain Packages, checkable
+  // with sha256sum against it, and closures read it about 3x faster than the .xz (bookworm: 1.5 s, not 5 s).
+  const mismatch = compressedOk ? 'it matches the Release' : `${got}, not the Release's ${entry.size} bytes, sha256 ${entry.sha256}`;
+  let content: Uint8Array;
+  try {
+    content = await decompressToBuffer(bytes, { file: url, maxOutput: plain.size });
+  } catch (err) {
+    throw new DistrokitError('FETCH_CHECKSUM_MISMATCH', `${mismatch}; and it does not decompress to ${plainPath}: ${(err as Error).message}`, { file: url, entry: entry.path }, { cause: err });
+  }
+  const contentSha = sha256Hex(content);
+  if (content.byteLength === plain.size && contentSha === plain.sha256) return { bytes: content, path: plainPath, url, verifiedBy: compressedOk ? 'compressed' : 'decompressed' };
   throw new DistrokitError(
     'FETCH_CHECKSUM_MISMATCH',
-    `${got}, not the Release's ${entry.size} bytes, sha256 ${entry.sha256}; decompressed ${content.size} bytes, sha256 ${content.sha256}, not ${plainPath}'s ${plain.size} bytes, sha256 ${plain.sha256}`,
+    `${mismatch}; decompressed ${content.byteLength} bytes, sha256 ${contentSha}, not ${plainPath}'s ${plain.size} bytes, sha256 ${plain.sha256}`,
     { file: url, entry: entry.path },
   );
-}
-
-async function decompressedDigest(bytes: Uint8Array, file: string, expectedSize: number): Promise<{ size: number; sha256: string }> {
-  const hash = createHash('sha256');
-  let size = 0;
-  for await (const chunk of decompress(bytes, { file, maxOutput: expectedSize })) {
-    hash.update(chunk);
-    size += chunk.byteLength;
-  }
-  return { size, sha256: hash.digest('hex') };
 }
