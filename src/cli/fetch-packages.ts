@@ -59,10 +59,11 @@ A progress line (bytes, rate, ETA) goes to stderr on a terminal, never with
     const failures = report.packages.filter((p) => p.error);
     if (failures.length > 0) {
       for (const p of failures) process.stderr.write(`distrokit: ${p.name}: ${p.error!.code}: ${p.error!.message}\n`);
+      // The first failure is the command's error (with its data: HTTP status, attempts …); all are named above.
+      const { code, message: _m, ...data } = failures[0]!.error!;
       const first = failures[0]!;
-      throw new DistrokitError(first.error!.code as 'FETCH_FAILED', `${failures.length} of ${report.packages.length} packages failed; the first: ${first.name}: ${first.error!.message}`, {
-        file: first.url,
-        entry: first.name,
+      throw new DistrokitError(code, `${failures.length} of ${report.packages.length} packages failed; the first: ${first.name}: ${first.error!.message}`, {
+        ...data,
         failed: failures.map((p) => p.name),
       });
     }

@@ -5,11 +5,9 @@
  * (Debian sha256; RPM sha256, sha512 or sha1 as its repodata says), and
  * optionally linked into a directory under their file names.
  */
-import { readFile } from 'node:fs/promises';
-import { copyFile, link, mkdir, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { posix } from 'node:path';
-import { DistrokitError } from '../../formats/errors.js';
+import { copyFile, link, mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { DistrokitError, type DistrokitErrorJSON } from '../../formats/errors.js';
 import type { ClosureDocumentPackage } from '../graph/document.js';
 import { parseChecksum } from './checksum.js';
 import { type DownloadItem, type DownloadOptions, type DownloadResult, downloadEach, downloadToCache } from './download.js';
@@ -42,7 +40,8 @@ export interface FetchedPackage {
   link: string | null;
   /** Downloaded now (false: it was in the cache). */
   fetched: boolean;
-  error: { code: string; message: string } | null;
+  /** Why it failed: the error as JSON (code, message, position and the engine's data: status, attempts …). */
+  error: DistrokitErrorJSON | null;
 }
 
 export interface FetchPackagesReport {
@@ -140,7 +139,7 @@ export async function fetchPackages(packages: readonly LockedPackage[], options:
       path: r.ok ? r.path : null,
       link: links[i] ?? null,
       fetched: r.ok && fetchedNow.has(p),
-      error: r.ok ? null : { code: r.error.code, message: r.error.message },
+      error: r.ok ? null : r.error.toJSON(),
     };
   });
   const failed = out.filter((p) => p.error).length;

@@ -39,15 +39,37 @@ export function transient(code: 'FETCH_FAILED' | 'FETCH_TIMEOUT' | 'FETCH_HTTP_S
   return new DistrokitError(code, message, { file: url, transient: true, ...extra }, cause === undefined ? undefined : { cause });
 }
 
-/** Opens `url` at `options.offset`; the body stream errors with FETCH_TIMEOUT when it stalls. */
+/** Redirects followed before a download fails (mirror networks such as download.opensuse.org answer with one). */
+const MAX_REDIRECTS = 5;
+
+/** Opens `url` at `options.offset`, following redirects; the body stream errors with FETCH_TIMEOUT when it stalls. */
 export async function openSource(url: string, options: SourceOptions): Promise<OpenedSource> {
-  const u = new URL(url);
-  if (u.protocol === 'file:') return openFile(url, options.offset);
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new DistrokitError('FETCH_BAD_URL', `unsupported URL scheme ${u.protocol} (file:, http:, https:, mirror:)`, { file: url });
+  let current = url;
+  for (let hops = 0; ; hops++) {
+    const u = new URL(current);
+    if (u.protocol === 'file:') {
+      if (hops > 0) throw new DistrokitError('FETCH_BAD_URL', `${url} redirects to a file: URL`, { file: url });
+      return openFile(current, options.offset);
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new DistrokitError('FETCH_BAD_URL', `unsupported URL scheme ${u.protocol} (file:, http:, https:, mirror:)`, { file: url });
+    const res = await get(u, current, options);
+    const status = res.statusCode ?? 0;
+    const location = res.headers.location;
+    if ([301, 302, 303, 307, 308].includes(status) && location) {
+      res.resume();
+      if (hops >= MAX_REDIRECTS) throw new DistrokitError('FETCH_HTTP_STATUS', `more than ${MAX_REDIRECTS} redirects`, { file: url, status });
+      current = new URL(location, current).href;
+      continue;
+    }
+    return answer(res, current, options);
+  }
+}
+
+function get(u: URL, url: string, options: SourceOptions): Promise<IncomingMessage> {
   const request = u.protocol === 'https:' ? httpsRequest : httpRequest;
   const headers: Record<string, string> = { 'user-agent': 'distrokit', 'accept-encoding': 'identity' };
   if (options.offset > 0) headers.range = `bytes=${options.offset}-`;
-  const res = await new Promise<IncomingMessage>((resolve, reject) => {
+  return new Promise<IncomingMessage>((resolve, reject) => {
     const req = request(u, { headers, agent: u.protocol === 'https:' ? agents.https : agents.http });
     let response: IncomingMessage | undefined;
     // The socket's inactivity timer runs until the response ends: it catches a stalled body too.
@@ -60,6 +82,10 @@ export async function openSource(url: string, options: SourceOptions): Promise<O
     req.on('response', (r) => resolve((response = r)));
     req.end();
   });
+}
+
+/** The response as a body to read, or the error its status means. */
+function answer(res: IncomingMessage, url: string, options: SourceOptions): OpenedSource {
   const status = res.statusCode ?? 0;
   if (status === 416 && options.offset > 0) {
     // The held bytes are not a prefix the server can continue (the file is shorter): start over.

@@ -8,7 +8,7 @@
  *   captured: no build needed, so the unit tier can use it too.
  * Both give the exit status and the captured output.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { vi } from 'vitest';
 
@@ -41,6 +41,27 @@ export function distrokit(args: string[], options: CliOptions = {}): CliResult {
   // Not started at all (a killed child has a signal instead): say why.
   if (res.error && res.status === null && res.signal === null) throw res.error;
   return { status: res.status ?? -1, stdout: res.stdout, stderr: res.stderr };
+}
+
+/**
+ * `distrokit(args)` without blocking this process: for tests that serve
+ * something in-process (a loopback HTTP server) the child talks to.
+ */
+export function distrokitAsync(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(BIN, args, { env: { ...process.env, ...options.env }, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = options.timeout === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), options.timeout);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (timer) clearTimeout(timer);
+      resolve({ status: code ?? -1, stdout, stderr });
+    });
+    child.stdin.end(options.input);
+  });
 }
 
 /** Calls `entry` with process.stdout and process.stderr captured; a rejection of `entry` passes through. */

@@ -2,7 +2,7 @@
  * A real HTTP server on 127.0.0.1 (node:http, a free port) that serves a
  * directory, for testing downloads against the network paths they meet in
  * the wild: per-path faults (an HTTP status for the first K requests, a
- * stall before or in the middle of the body, a body cut short with a correct
+ * redirect, * stall before or in the middle of the body, a body cut short with a correct
  * or a lying Content-Length), Range requests (resume), per-request latency,
  * and a log of every request. close() destroys every socket, stalled ones
  * included, so a test never leaves a handle open.
@@ -16,6 +16,8 @@ import { resolve, sep } from 'node:path';
 export interface Fault {
   /** Answer with this HTTP status (and a short text body) instead of the file. */
   status?: number;
+  /** Answer 302 with this Location (absolute, or relative to the request). */
+  redirect?: string;
   /** Accept the request and never answer (no status line). */
   stall?: boolean;
   /** Send the headers and this many body bytes, then stop sending (the socket stays open). */
@@ -86,6 +88,11 @@ export async function startHttpServer(root: string, options: TestHttpServerOptio
       fault = active.fault;
     }
     if (fault?.stall) return; // never answered; close() destroys the socket
+    if (fault?.redirect !== undefined) {
+      record.status = 302;
+      res.writeHead(302, { location: fault.redirect }).end();
+      return;
+    }
     if (fault?.status !== undefined) {
       record.status = fault.status;
       res.writeHead(fault.status, { 'content-type': 'text/plain' }).end(`fault ${fault.status}\n`);

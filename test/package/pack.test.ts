@@ -124,6 +124,16 @@ describe('npm pack of a fresh clone, installed into an empty project', () => {
     expect(JSON.parse(res.stdout)).toEqual(SUBPATHS);
   });
 
+  it("the distribution catalog ships: import('distrokit/fetch') lists it and resolves mirror:// URLs", () => {
+    const res = node(
+      `const f = await import('distrokit/fetch'); console.log(JSON.stringify([f.listDistributions().length, f.lookupDistribution('bookworm').name, f.resolveMirrorUrl('mirror://debian/x')]));`,
+    );
+    expect(res.stderr).toBe('');
+    const [count, name, url] = JSON.parse(res.stdout);
+    expect(count).toBeGreaterThanOrEqual(13);
+    expect([name, url]).toEqual(['debian-12', 'http://deb.debian.org/debian/x']);
+  });
+
   it('has no root export (docs/api.md says why): import("distrokit") is ERR_PACKAGE_PATH_NOT_EXPORTED', () => {
     const res = node(`await import('distrokit').catch((e) => { console.log(e.code); });`);
     expect(res.stdout.trim()).toBe('ERR_PACKAGE_PATH_NOT_EXPORTED');

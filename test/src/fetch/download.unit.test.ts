@@ -146,6 +146,43 @@ describe('downloadVerified', () => {
   });
 });
 
+describe('redirects', () => {
+  it('follows a redirect (relative Location) to the file, and gives up on a loop', async () => {
+    const item = served('target.deb');
+    server.fault('/moved.deb', { redirect: '/target.deb' });
+    server.resetLog();
+    const path = await downloadVerified({ ...item, url: `${server.url}/moved.deb`, name: 'moved.deb' }, join(work.dir, 'redirect'), fast);
+    expect(sha(readFileSync(path))).toBe(sha(body));
+    expect(server.log.map((r) => [r.path, r.status])).toEqual([
+      ['/moved.deb', 302],
+      ['/target.deb', 200],
+    ]);
+    server.fault('/loop.deb', { redirect: `${server.url}/loop.deb` });
+    await expect(downloadVerified({ ...item, url: `${server.url}/loop.deb`, name: 'loop.deb' }, join(work.dir, 'loop'), fast)).rejects.toMatchObject({
+      code: 'FETCH_HTTP_STATUS',
+      message: expect.stringMatching(/redirects/),
+    });
+    expect(files(join(work.dir, 'loop'))).toEqual([]);
+  });
+});
+
+describe('a partial file longer than the file (no size in the index)', () => {
+  it('gets 416 for its range and starts over from byte 0', async () => {
+    const item = { ...served('long.deb'), size: undefined };
+    const dir = join(work.dir, 'long');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'long.deb.partial'), Buffer.alloc(body.length + 10, 3));
+    server.resetLog();
+    const path = await downloadVerified(item, dir, fast);
+    expect(sha(readFileSync(path))).toBe(sha(body));
+    expect(server.log.map((r) => [r.status, r.range])).toEqual([
+      [416, `bytes=${body.length + 10}-`],
+      [200, undefined],
+    ]);
+    expect(files(dir)).toEqual(['long.deb']);
+  });
+});
+
 describe('the content-addressed cache', () => {
   it('keys files by their strongest checksum (sha512, sha256, sha1) and verifies them all', async () => {
     const cache = join(work.dir, 'cas');
