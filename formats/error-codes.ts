@@ -231,6 +231,7 @@ export const ERROR_CODES = {
     FETCH_RELEASE_EXPIRED: 'a Release past its Valid-Until (a stale or replayed archive state) without --allow-expired',
     FETCH_RELEASE_WRONG_SUITE: 'a Release whose Suite and Codename are not the suite asked for (a downgrade to another suite)',
     FETCH_INDEX_MISSING: 'a Release or repomd.xml that lists no index for the component, architecture or type asked for',
+    FETCH_BAD_NAME: 'a suite, component or architecture name that is not a plain name (empty, "..", or characters outside [A-Za-z0-9._+~-/])',
     FETCH_OUTPUT_UNWRITABLE: 'a verified index that cannot be written to the output directory',
   },
   cli: {

@@ -100,6 +100,8 @@ async function fetchSuite(source: DebianSuiteSource, options: DebianIndexOptions
   const mirror = source.mirror.replace(/\/+$/, '');
   const components = source.components?.length ? source.components : ['main'];
   const architectures = source.architectures?.length ? source.architectures : ['amd64'];
+  for (const [what, names] of [['suite', [source.suite]], ['component', components], ['architecture', architectures]] as const)
+    for (const name of names) checkName(what, name);
   const distUrl = `${mirror}/dists/${source.suite}`;
   const dir = join(options.out, mirrorKey(mirror), 'dists', source.suite);
   const net: FetchBytesOptions = { timeoutMs: options.timeoutMs, retries: options.retries, backoffMs: options.backoffMs };
@@ -212,6 +214,12 @@ async function fetchSignedRelease(distUrl: string, options: DebianIndexOptions, 
       ['Release.gpg', signature],
     ],
   };
+}
+
+/** Names become URL and output path parts: nothing that could leave the output directory or change the URL. */
+function checkName(what: string, name: string): void {
+  if (!/^[A-Za-z0-9._+~-]+(\/[A-Za-z0-9._+~-]+)*$/.test(name) || name.split('/').some((c) => c === '.' || c === '..'))
+    throw new DistrokitError('FETCH_BAD_NAME', `${what} ${JSON.stringify(name)} is not a plain name`, { entry: name });
 }
 
 /** The Release must be for the suite asked for, and not stale. */

@@ -6,7 +6,7 @@
  * an InRelease changed.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -114,6 +114,25 @@ describe('deb closure from verified indexes', () => {
     const r = await run(['deb', 'closure', '--dist', 'debian-99', '--json', 'bash']);
     expect(r.status).toBe(1);
     expect((JSON.parse(r.stdout) as { error: { code: string } }).error.code).toBe('DIST_UNKNOWN');
+  });
+});
+
+describe('image debian --dist', () => {
+  // The whole image build (a VM under TCG) is tested by the image tests; here the option's wiring.
+  it('an unknown distribution is exit 1, DIST_UNKNOWN, before any VM; with --index it is a usage error', async () => {
+    const r = await run(['image', 'debian', '--dist', 'debian-99', '--out', join(work.dir, 'x.img'), '--json', 'bash']);
+    expect(r.status).toBe(1);
+    expect((JSON.parse(r.stdout) as { error: { code: string } }).error.code).toBe('DIST_UNKNOWN');
+    expect((await run(['image', 'debian', '--dist', 'debian-12', '--index', '/dev/null', '--out', join(work.dir, 'x.img'), 'bash'])).status).toBe(2);
+  });
+
+  it('a keyring without the signers stops the build with FETCH_SIGNATURE_UNKNOWN_KEY, no image written', async () => {
+    const img = join(work.dir, 'y.img');
+    const env = { DISTROKIT_MIRROR_debian: `${server.url}/debian`, DISTROKIT_MIRROR_debian_security: `${server.url}/debian-security`, DISTROKIT_CACHE: join(work.dir, 'cache-image') };
+    const r = await run(['image', 'debian', '--dist', 'debian-12', '--keyring', key.keyring, '--out', img, '--json', 'bash'], env);
+    expect(r.status).toBe(1);
+    expect((JSON.parse(r.stdout) as { error: { code: string } }).error.code).toBe('FETCH_SIGNATURE_UNKNOWN_KEY');
+    expect(existsSync(img)).toBe(false);
   });
 });
 

@@ -170,6 +170,19 @@ describe('fetchDebianIndexes on a loopback mirror of the real bookworm lists', (
     expect(got[0]!.validUntil).toBe(validUntil.toISOString());
   });
 
+  it.each([
+    ['suite', { suite: '../../../tmp' }],
+    ['suite', { suite: '' }],
+    ['component', { suite: 'bookworm', components: ['main/../..'] }],
+    ['architecture', { suite: 'bookworm', architectures: ['amd64?x'] }],
+  ])('a %s that is not a plain name is FETCH_BAD_NAME before anything is fetched', async (_, bad) => {
+    server.resetLog();
+    const out = freshOut();
+    expect(await codeOf(fetchDebianIndexes([{ mirror: `${server.url}/debian`, ...bad }], opts(out)))).toBe('FETCH_BAD_NAME ');
+    expect(server.log).toEqual([]);
+    expect(files(out)).toEqual([]);
+  });
+
   it('another suite\'s InRelease served for bookworm-updates is FETCH_RELEASE_WRONG_SUITE', async () => {
     const path = '/debian/dists/bookworm-updates/InRelease';
     server.fault(path, { body: readFileSync(join(root, 'debian/dists/bookworm/InRelease')) });
