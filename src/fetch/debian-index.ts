@@ -116,8 +116,8 @@ async function fetchSuite(source: DebianSuiteSource, options: DebianIndexOptions
   // 2. Which index file of each component/architecture.
   const wanted = components.flatMap((component) =>
     architectures.map((architecture) => {
-      const entry = chooseIndex(release, component, architecture, signed.url);
-      return { component, architecture, entry, stored: storedPath(release, entry) };
+      const entries = indexCandidates(release, component, architecture, signed.url);
+      return { component, architecture, entries, stored: storedPath(release, entries[0]!) };
     }),
   );
 
@@ -143,7 +143,7 @@ async function fetchSuite(source: DebianSuiteSource, options: DebianIndexOptions
     // 3. Fetch and verify every index in memory, then write them, then the Release and the state.
     const fetched = await Promise.all(
       wanted.map(async (w) => {
-        const got = await fetchIndex(distUrl, release, w.entry, options, net);
+        const got = await fetchIndex(distUrl, release, w.entries, options, net);
         return { ...w, ...got };
       }),
     );
@@ -234,13 +234,11 @@ function checkRelease(release: Release, suite: string, file: string, options: De
     });
 }
 
-/** The preferred Packages file the Release lists for a component/architecture. */
-function chooseIndex(release: Release, component: string, architecture: string, file: string): ReleaseEntry {
+/** The Packages files the Release lists for a component/architecture, preferred first. */
+function indexCandidates(release: Release, component: string, architecture: string, file: string): ReleaseEntry[] {
   const base = `${component}/binary-${architecture}/Packages`;
-  for (const ext of EXTENSIONS) {
-    const entry = release.sha256.get(base + ext);
-    if (entry) return entry;
-  }
+  const entries = EXTENSIONS.map((ext) => release.sha256.get(base + ext)).filter((e): e is ReleaseEntry => e !== undefined);
+  if (entries.length > 0) return entries;
   throw new DistrokitError('FETCH_INDEX_MISSING', `the Release lists no ${base} (components: ${release.components.join(' ')}; architectures: ${release.architectures.join(' ')})`, {
     file,
     entry: base,
@@ -261,32 +259,48 @@ function storedPath(release: Release, entry: ReleaseEntry): string {
 async function fetchIndex(
   distUrl: string,
   release: Release,
-  entry: ReleaseEntry,
+  candidates: readonly ReleaseEntry[],
   options: DebianIndexOptions,
   net: FetchBytesOptions,
 ): Promise<{ bytes: Uint8Array; path: string; url: string; verifiedBy: FetchedIndex['verifiedBy'] }> {
+  // The first compression the mirror has (a 404 moves on, as apt does); a file that is there must verify.
+  for (const entry of candidates) {
+    const got = await fetchIndexFile(distUrl, release, entry, options, net);
+    if (got) return verifyIndex(release, entry, got.bytes, got.url);
+  }
+  const first = `${distUrl}/${candidates[0]!.path}`;
+  throw new DistrokitError('FETCH_HTTP_STATUS', `HTTP 404 for every form the Release lists (${candidates.map((c) => c.path).join(', ')})`, { file: first, status: 404 });
+}
+
+/** One listed file: by hash when the Release offers it, else (or on a 404 there) its path; undefined when absent. */
+async function fetchIndexFile(
+  distUrl: string,
+  release: Release,
+  entry: ReleaseEntry,
+  options: DebianIndexOptions,
+  net: FetchBytesOptions,
+): Promise<{ bytes: Uint8Array; url: string } | undefined> {
   const plainUrl = `${distUrl}/${entry.path}`;
   const slash = entry.path.lastIndexOf('/');
   const byHashUrl = `${distUrl}/${entry.path.slice(0, slash)}/by-hash/SHA256/${entry.sha256}`;
-  const limit = { ...net, maxBytes: entry.size + 1 };
-  let url = plainUrl;
-  let bytes: Uint8Array | undefined;
   if (release.acquireByHash) {
     options.onProgress?.(`fetching ${byHashUrl}`);
-    bytes = await fetchBytes(byHashUrl, { ...limit, optional: true }).catch((err: unknown) => {
+    const bytes = await fetchBytes(byHashUrl, { ...net, maxBytes: entry.size + 1, optional: true }).catch((err: unknown) => {
       // A by-hash file over the size is not the one named: the plain path may be fine (re-compressed mirror).
       if (err instanceof DistrokitError && err.code === 'FETCH_SIZE_MISMATCH') return undefined;
       throw err;
     });
-    if (bytes) url = byHashUrl;
+    if (bytes) return { bytes, url: byHashUrl };
   }
-  if (!bytes) {
-    options.onProgress?.(`fetching ${plainUrl}`);
-    const uncompressed = release.sha256.get(entry.path.replace(/\.[a-z0-9]+$/, ''));
-    // A re-compressed copy may be larger than the Release's compressed size, never larger than the content.
-    bytes = await fetchBytes(plainUrl, { ...net, maxBytes: Math.max(entry.size, uncompressed?.size ?? 0) + 1 });
-    if (!bytes) throw new DistrokitError('FETCH_HTTP_STATUS', 'HTTP 404', { file: plainUrl, status: 404 });
-  }
+  options.onProgress?.(`fetching ${plainUrl}`);
+  const uncompressed = release.sha256.get(entry.path.replace(/\.[a-z0-9]+$/, ''));
+  // A re-compressed copy may be larger than the Release's compressed size, never larger than the content.
+  const bytes = await fetchBytes(plainUrl, { ...net, maxBytes: Math.max(entry.size, uncompressed?.size ?? 0) + 1, optional: true });
+  return bytes ? { bytes, url: plainUrl } : undefined;
+}
+
+/** The bytes against the Release entry, or their decompressed content against the plain Packages' entry. */
+async function verifyIndex(release: Release, entry: ReleaseEntry, bytes: Uint8Array, url: string): Promise<{ bytes: Uint8Array; path: string; url: string; verifiedBy: FetchedIndex['verifiedBy'] }> {
   const compressedOk = bytes.byteLength === entry.size && sha256Hex(bytes) === entry.sha256;
   const plainPath = entry.path.replace(/\.[a-z0-9]+$/, '');
   const plain = plainPath !== entry.path ? release.sha256.get(plainPath) : undefined;

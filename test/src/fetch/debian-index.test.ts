@@ -193,6 +193,18 @@ describe('fetchDebianIndexes on a loopback mirror of the real bookworm lists', (
     }
   });
 
+  it('a mirror without the .xz the Release lists (404): the plain Packages is fetched instead, and verified', async () => {
+    const path = '/debian/dists/bookworm-updates/main/binary-amd64/Packages.xz';
+    server.fault(path, { status: 404 });
+    try {
+      const got = await fetchDebianIndexes([suites()[1]!], opts(freshOut()));
+      expect(got[0]!.indexes[0]!.url).toBe(`${server.url}/debian/dists/bookworm-updates/main/binary-amd64/Packages`);
+      expect(got[0]!.indexes[0]!.verifiedBy).toBe('compressed');
+    } finally {
+      server.fault(path, undefined);
+    }
+  });
+
   it('HTTP 500 twice, then the file: retried, and it succeeds', async () => {
     const path = '/debian/dists/bookworm-updates/InRelease';
     server.fault(path, { status: 500, times: 2 });
