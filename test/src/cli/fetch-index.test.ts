@@ -5,33 +5,21 @@
  * keyring: exit codes, JSON output and errors, the cache refreshed only when
  * an InRelease changed.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { distrokitAsync } from '../../helpers/cli.js';
 import { debianTestMirror } from '../../helpers/debian-index-mirror.js';
 import { makeTestKey, type TestKey } from '../../helpers/gpg.js';
 import { startHttpServer, type TestHttpServer } from '../../helpers/http-server.js';
 import { tempDir } from '../image/oracle.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/distrokit', import.meta.url));
 const work = tempDir('fetch-index-cli');
 let server: TestHttpServer;
 let key: TestKey;
 
-/** bin/distrokit without blocking this process (the test server answers from it). */
-function run(args: string[], env: Record<string, string> = {}): Promise<{ status: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(BIN, args, { env: { ...process.env, DISTROKIT_CACHE: join(work.dir, 'cache'), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status: status ?? -1, stdout, stderr }));
-  });
-}
+/** bin/distrokit without blocking this process (the test server answers from it), with a private cache. */
+const run = (args: string[], env: Record<string, string> = {}) => distrokitAsync(args, { env: { DISTROKIT_CACHE: join(work.dir, 'cache'), ...env }, timeout: 300_000 });
 
 beforeAll(async () => {
   server = await startHttpServer(await debianTestMirror());
