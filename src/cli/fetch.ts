@@ -1,7 +1,7 @@
 /** `distrokit fetch index` and `fetch repodata`: signed repository indexes, verified, into a directory. */
 import { fetchDebianIndexes } from '../fetch/debian-index.js';
 import { debianSources, readKeyrings } from '../fetch/debian-sources.js';
-import { fetchRpmRepodata } from '../fetch/rpm-index.js';
+import { fetchRpmRepodata, rpmRepositories } from '../fetch/rpm-index.js';
 import { EXIT_OK, Progress, UsageError, writeStdout } from './common.js';
 import { command } from './dispatch.js';
 import { debArch, dir, file, integer, url, word } from './options.js';
@@ -92,7 +92,7 @@ the --index and --url-prefix of 'deb closure'.`,
 const repodata = command({
   name: 'repodata',
   summary: "fetch an RPM repository's repomd.xml, primary and filelists, verified",
-  usage: '--mirror URL [--keyring FILE…] [--require-signature] [--type T…] --out DIR',
+  usage: '(--mirror URL | --dist NAME [--arch A]) [--keyring FILE…] [--require-signature] [--type T…] --out DIR',
   description: `repodata fetches URL/repodata/repomd.xml and the files it names (--type,
 default primary and filelists), each checked against repomd.xml's
 <checksum> and <size> as fetched and its <open-checksum> and <open-size>
@@ -100,9 +100,15 @@ decompressed. With --keyring, repomd.xml.asc is verified when the
 repository has one; --require-signature refuses a repository without one.
 Only verified files are written, as DIR/MIRROR/repodata/… (MIRROR: the URL
 without scheme, '/' as '_'), a repository directory 'rpm closure --repo'
-reads; an unchanged repomd.xml is not fetched again.`,
+reads; an unchanged repomd.xml is not fetched again.
+--dist NAME fetches every repository the catalog lists for an RPM
+distribution (fedora-43: fedora and updates) for --arch (default its first);
+--mirror then replaces their mirror, and DISTROKIT_MIRROR_<name> works as for
+'fetch index'.`,
   options: {
-    mirror: { value: url, help: 'repository base URL (repodata/ under it)' },
+    mirror: { value: url, help: 'repository base URL (repodata/ under it); with --dist, the mirror its repositories are on' },
+    dist: { value: word('NAME'), help: 'a catalog RPM distribution (fedora-43, rocky-9, opensuse-leap-15.6 …)' },
+    arch: { value: word('ARCH'), help: "with --dist: the architecture (default the distribution's first)" },
     keyring: { value: file, multiple: true, help: 'OpenPGP keyring for repomd.xml.asc (binary or armoured); repeatable' },
     'require-signature': { help: 'refuse a repository without repomd.xml.asc (needs --keyring)' },
     type: { value: word('TYPE'), multiple: true, help: 'a <data> type to fetch (default primary and filelists); repeatable' },
@@ -114,29 +120,38 @@ reads; an unchanged repomd.xml is not fetched again.`,
   examples: [
     'distrokit fetch repodata --mirror https://dl.fedoraproject.org/pub/fedora/linux/releases/43/Everything/x86_64/os \\\n      --keyring RPM-GPG-KEY-fedora-43-primary --out ./repos',
     'distrokit fetch repodata --mirror http://127.0.0.1:8080/repo --keyring key.asc --require-signature --type primary --out ./repos --json',
+    'distrokit fetch repodata --dist fedora-43 --out ./repos',
   ],
   async run({ values, format }) {
     if (!values.out) throw new UsageError('fetch repodata needs --out DIR');
-    if (values.mirror === undefined) throw new UsageError('fetch repodata needs --mirror URL');
+    if (values.mirror === undefined && values.dist === undefined) throw new UsageError('fetch repodata needs --mirror URL or --dist NAME');
+    if (values.arch !== undefined && values.dist === undefined) throw new UsageError('--arch needs --dist');
     if (values['require-signature'] && values.keyring.length === 0) throw new UsageError('--require-signature needs --keyring FILE');
     const json = format === 'json';
     const progress = new Progress({ quiet: values.quiet, json });
     const keyring = values.keyring.length > 0 ? await readKeyrings(values.keyring) : undefined;
-    const got = await fetchRpmRepodata(values.mirror, {
-      out: values.out,
-      keyring,
-      requireSignature: values['require-signature'],
-      types: values.type.length > 0 ? values.type : undefined,
-      retries: values.retries,
-      timeoutMs: values.timeout * 1000,
-      onProgress: (m) => progress.update(m, true),
-    });
+    const repos = values.dist !== undefined ? rpmRepositories(values.dist, { arch: values.arch, mirror: values.mirror }) : [{ id: 'repo', url: values.mirror! }];
+    const results = [];
+    for (const repo of repos) {
+      results.push(
+        await fetchRpmRepodata(repo.url, {
+          out: values.out,
+          keyring,
+          requireSignature: values['require-signature'],
+          types: values.type.length > 0 ? values.type : undefined,
+          retries: values.retries,
+          timeoutMs: values.timeout * 1000,
+          onProgress: (m) => progress.update(m, true),
+        }),
+      );
+    }
     progress.done();
-    if (json) await writeStdout(`${JSON.stringify(got, null, 2)}\n`);
+    if (json) await writeStdout(`${JSON.stringify(values.dist !== undefined ? { repositories: results.map((r, i) => ({ id: repos[i]!.id, ...r })) } : results[0], null, 2)}\n`);
     else {
-      if (!values.quiet)
-        process.stderr.write(`distrokit: ${got.url}: ${got.refreshed ? 'fetched' : 'unchanged'}, ${got.signed ? `signed by ${got.signers.join(', ')}` : 'not signed'}\n`);
-      await writeStdout(`${got.dir}\n`);
+      for (const got of results)
+        if (!values.quiet)
+          process.stderr.write(`distrokit: ${got.url}: ${got.refreshed ? 'fetched' : 'unchanged'}, ${got.signed ? `signed by ${got.signers.join(', ')}` : 'not signed'}\n`);
+      await writeStdout(results.map((r) => `${r.dir}\n`).join(''));
     }
     return EXIT_OK;
   },

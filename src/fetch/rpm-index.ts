@@ -21,6 +21,7 @@ import type { Checksum as RepoChecksum, RepomdData } from '../../formats/repodat
 import { parseChecksum } from './checksum.js';
 import { fetchBytes, type FetchBytesOptions } from './fetch-bytes.js';
 import { fileExists, intactFile, mirrorKey, readFetchState, sha256Hex, writeFetchState, writeVerified } from './index-files.js';
+import { lookupDistribution, mirrorUrl, type MirrorOverrides } from './catalog.js';
 import { verifyDetached, type Keyring } from './openpgp.js';
 
 export interface RpmIndexOptions extends Pick<FetchBytesOptions, 'timeoutMs' | 'retries' | 'backoffMs'> {
@@ -149,4 +150,20 @@ async function verifyRepodataFile(bytes: Uint8Array, data: RepomdData, url: stri
 
 function checksumOf(c: RepoChecksum, type: string) {
   return parseChecksum(c.type, c.value, type);
+}
+
+/**
+ * The repository URLs of a catalog RPM distribution for an architecture
+ * (default its first), mirror names resolved with `overrides` and the
+ * DISTROKIT_MIRROR_* environment; `mirror` replaces the mirror of its repositories.
+ */
+export function rpmRepositories(dist: string, options: { arch?: string; mirror?: string; overrides?: MirrorOverrides } = {}): { id: string; url: string }[] {
+  const d = lookupDistribution(dist);
+  if (d.family !== 'rpm' || !d.repositories) throw new DistrokitError('DIST_UNKNOWN', `${d.name} is a Debian-family distribution; its indexes come from 'fetch index'`, { entry: dist });
+  const arch = options.arch ?? d.architectures[0]!;
+  if (!d.architectures.includes(arch)) throw new DistrokitError('DIST_UNKNOWN', `${d.name} is published for ${d.architectures.join(', ')}, not ${arch}`, { entry: arch });
+  return d.repositories.map((r) => ({
+    id: r.id,
+    url: `${options.mirror?.replace(/\/+$/, '') ?? mirrorUrl(r.mirror, options.overrides)}/${r.path.replace(/\{arch\}/g, arch)}`,
+  }));
 }

@@ -112,6 +112,8 @@ const BAD_VALUES: Record<string, string[]> = {
   'fetch index --timeout': ['0', '3601', 'x', '1.5'],
   'fetch repodata --mirror': ['', 'not a url'],
   'fetch repodata --keyring': [''],
+  'fetch repodata --dist': ['', 'a b'],
+  'fetch repodata --arch': ['', 'a b'],
   'fetch repodata --type': ['', 'a b'],
   'fetch repodata --out': [''],
   'fetch repodata --retries': ['-1', '21', 'x'],

@@ -11,7 +11,7 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readKeyring, type Keyring } from '../../../src/fetch/openpgp.js';
 import { fetchRpmRepodata, type RpmIndexOptions } from '../../../src/fetch/rpm-index.js';
-import { distrokit } from '../../helpers/cli.js';
+import { distrokit, distrokitAsync } from '../../helpers/cli.js';
 import { gpgv, makeTestKey, type TestKey } from '../../helpers/gpg.js';
 import { startHttpServer, type TestHttpServer } from '../../helpers/http-server.js';
 import { buildTestRepo } from '../../helpers/rpm-test-repo.js';
@@ -122,6 +122,33 @@ describe('fetchRpmRepodata', () => {
       expect(await codeOf(fetchRpmRepodata(`${server.url}/repo`, opts(freshOut(), { keyring: ring })))).toBe(`FETCH_SIGNATURE_UNKNOWN_KEY ${server.url}${ascPath}`);
     } finally {
       other.cleanup();
+    }
+  });
+});
+
+describe('fetch repodata --dist (the catalog\'s repositories, mirror overridden to loopback)', () => {
+  it('fedora-42: both repositories it lists (fedora, updates) are fetched and verified', async () => {
+    const root = join(work.dir, 'fedora-mirror');
+    const repo = join(work.dir, 'mirror', 'repo');
+    cpSync(repo, join(root, 'releases/42/Everything/x86_64/os'), { recursive: true });
+    cpSync(repo, join(root, 'updates/42/Everything/x86_64'), { recursive: true });
+    const fedora = await startHttpServer(root);
+    try {
+      const out = join(work.dir, 'fedora-out');
+      const r = await distrokitAsync(['fetch', 'repodata', '--dist', 'fedora-42', '--keyring', key.armored, '--require-signature', '--out', out, '--json'], {
+        env: { DISTROKIT_MIRROR_fedora: fedora.url },
+      });
+      expect(r.status).toBe(0);
+      const doc = JSON.parse(r.stdout) as { repositories: { id: string; url: string; signers: string[]; files: { type: string }[] }[] };
+      expect(doc.repositories.map((x) => [x.id, x.url, x.signers])).toEqual([
+        ['fedora', `${fedora.url}/releases/42/Everything/x86_64/os`, [key.fingerprint]],
+        ['updates', `${fedora.url}/updates/42/Everything/x86_64`, [key.fingerprint]],
+      ]);
+      const bad = await distrokitAsync(['fetch', 'repodata', '--dist', 'fedora-42', '--arch', 'aarch64', '--out', out, '--json']);
+      expect(bad.status).toBe(1);
+      expect((JSON.parse(bad.stdout) as { error: { code: string } }).error.code).toBe('DIST_UNKNOWN');
+    } finally {
+      await fedora.close();
     }
   });
 });
