@@ -12,7 +12,7 @@
  * `downloadAllToCache`, in object-cache.ts terms) keyed by checksum.
  */
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DistrokitError } from '../../formats/errors.js';
 import { type Expected, expectedChecksums, hashFile, isValidFile, MultiHash } from './checksum.js';
@@ -260,18 +260,26 @@ async function sizeOf(path: string): Promise<number> {
  * holding this process's pid, so a later run resumes it. A lock whose
  * process is gone (an interrupted run) is taken over; one held by a live
  * process leaves this one its own per-process partial file (no resume).
+ * Known window: two processes that find the same stale lock at the same
+ * moment could both take it over and write one partial file; each checks the
+ * bytes it received, not the file, so this needs two runs starting on one
+ * cache in the same instant after an interrupted one.
  */
 async function claimPartial(dest: string): Promise<{ path: string; release: () => Promise<void> }> {
   const path = `${dest}.partial`;
   const lock = `${path}.lock`;
   for (let tries = 0; tries < 3; tries++) {
+    // The lock appears with its pid already in it (written aside, then hard-linked: link fails if it exists),
+    // so no other process can read it empty and take it for stale.
+    const aside = `${lock}.${process.pid}`;
+    await writeFile(aside, String(process.pid));
     try {
-      const fh = await open(lock, 'wx');
-      await fh.writeFile(String(process.pid));
-      await fh.close();
+      await link(aside, lock);
       return { path, release: () => unlink(lock).catch(() => {}) };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    } finally {
+      await unlink(aside).catch(() => {});
     }
     const holder = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
     if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) break;
