@@ -10,6 +10,7 @@ import { checkVersion, compareParsedVersions, type DebVersion } from '../deb/ver
 import { CLOSURE_OUTPUT, printClosure, printWhy } from './closure-output.js';
 import { EXIT_FAIL, EXIT_OK, Progress, UsageError } from './common.js';
 import { command } from './dispatch.js';
+import { indexesFromSource, INDEX_SOURCE_OPTIONS } from './index-source.js';
 import { debArch, file, oneOf, url, word } from './options.js';
 
 const DEFAULT_URL_PREFIX = 'http://deb.debian.org/debian';
@@ -17,17 +18,24 @@ const DEFAULT_URL_PREFIX = 'http://deb.debian.org/debian';
 const closure = command({
   name: 'closure',
   summary: 'resolve the dependency closure of packages into install groups',
-  usage: '--index FILE [--index FILE]… [options] PKG…',
+  usage: '(--index FILE… | --dist NAME | --mirror URL --suite S…) [options] PKG…',
   description: `The packages to install for PKG… (names or virtual names), with apt's choices,
 in install groups: every group is installed after the earlier ones,
 Pre-Depends in an earlier group. The JSON document has the keys
 requested, packages [{name, version, arch, id, location, url, checksum, size,
 group, repo}], groups, problems and warnings, as 'rpm closure'. An unmet
 dependency or conflict is a problem: the document is still printed, the
-problems go to stderr too, and the exit status is 1.`,
+problems go to stderr too, and the exit status is 1.
+--dist NAME (a catalog distribution, 'distrokit catalog list') or
+--mirror URL --suite S… reads verified indexes instead of --index files:
+'fetch index' fetches them into the cache ($DISTROKIT_CACHE or
+~/.cache/distrokit, indexes/), again only when a suite's InRelease changed.
+With --dist, --mirror replaces its first suite's mirror, and
+DISTROKIT_MIRROR_<name> any of its mirrors.`,
   options: {
     index: { value: file, multiple: true, help: 'a Packages index (plain, gz, bz2, xz, zst or lz4; detected by content); repeatable' },
     'url-prefix': { value: url, multiple: true, help: `base URL of the pool; once for all indexes, or once per --index\n(default ${DEFAULT_URL_PREFIX})` },
+    ...INDEX_SOURCE_OPTIONS,
     arch: { value: debArch, default: 'amd64', help: "native architecture (default amd64); 'all' packages are always included" },
     recommends: { help: 'follow Recommends too' },
     weak: { aliasOf: 'recommends' },
@@ -42,12 +50,15 @@ problems go to stderr too, and the exit status is 1.`,
     'distrokit deb closure --index /var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4 bash',
     'distrokit deb closure --index main/Packages.xz --index security/Packages.xz \\\n      --url-prefix http://deb.debian.org/debian --url-prefix http://deb.debian.org/debian-security \\\n      --format nix perl make g++ > debs.nix',
     'distrokit deb closure --index Packages.gz --why libc6 curl',
+    'distrokit deb closure --dist debian-12 --format json bash > lock.json',
+    'distrokit deb closure --mirror http://127.0.0.1:8080/debian --suite bookworm --keyring key.gpg bash',
   ],
   async run({ values, positionals, format }) {
-    const indexes = values.index;
-    if (indexes.length === 0) throw new UsageError('deb closure needs at least one --index FILE');
     if (positionals.length === 0 && !values.essential) throw new UsageError('deb closure needs at least one package name (or --essential)');
-    const prefixes = values['url-prefix'].length > 0 ? values['url-prefix'] : [DEFAULT_URL_PREFIX];
+    const fetched = await indexesFromSource(values, values.index.length > 0 || values['url-prefix'].length > 0, [values.arch], format === 'json');
+    const indexes = fetched?.map((i) => i.path) ?? values.index;
+    if (indexes.length === 0) throw new UsageError('deb closure needs --index FILE, --dist NAME or --mirror URL --suite SUITE');
+    const prefixes = fetched?.map((i) => i.urlPrefix) ?? (values['url-prefix'].length > 0 ? values['url-prefix'] : [DEFAULT_URL_PREFIX]);
     if (prefixes.length !== 1 && prefixes.length !== indexes.length)
       throw new UsageError(`give --url-prefix once, or once per --index (${indexes.length}), not ${prefixes.length} times`);
     const prefixOf = (pkg: DebPackage) => prefixes[prefixes.length === 1 ? 0 : pkg.origin.index];

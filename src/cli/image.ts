@@ -3,6 +3,7 @@ import { buildDebianImage, type ImageProgress } from '../vm/debian/image.js';
 import { kvmUsable } from '../vm/qemu.js';
 import { EXIT_OK, UsageError, writeStdout } from './common.js';
 import { command, invoke } from './dispatch.js';
+import { indexesFromSource, INDEX_SOURCE_OPTIONS } from './index-source.js';
 import { bytes, checked, dir, epoch, file, integer, oneOf, type OptionSpecs, type OptionValues, path, url, word } from './options.js';
 
 const DEBIAN_OPTIONS = {
@@ -11,7 +12,11 @@ const DEBIAN_OPTIONS = {
   'url-prefix': { value: url, multiple: true, help: 'the mirror of the --index files: once for all, or once per --index' },
   lock: { value: file, help: "install exactly this closure document ('deb closure --essential' JSON)" },
   debs: { value: dir, help: 'take the .debs from DIR (by pool file name) instead of downloading' },
-  mirror: { value: url, help: 'fetch the .debs from this mirror (file://, http://, https://)' },
+  mirror: { value: url, help: 'fetch the .debs from this mirror (file://, http://, https://);\nwith --dist, its indexes too (the mirror of its first suite)' },
+  dist: INDEX_SOURCE_OPTIONS.dist,
+  suite: { ...INDEX_SOURCE_OPTIONS.suite, help: 'with --dist: only these of its suites' },
+  keyring: INDEX_SOURCE_OPTIONS.keyring,
+  'allow-expired': INDEX_SOURCE_OPTIONS['allow-expired'],
   'no-essential': { help: 'do not add the Essential: yes and Priority: required base' },
   mode: { value: oneOf(['fast', 'seed']), default: 'fast', help: "'fast' (default): one dpkg --install of all packages, in install order;\n'seed': one dpkg --install --force-all per install group, as vmTools" },
   'post-install': {
@@ -35,7 +40,7 @@ type DebianValues = OptionValues<typeof DEBIAN_OPTIONS>;
 const debian = command({
   name: 'debian',
   summary: 'a configured Debian image: closure → .debs → ext4 → boot → maintainer scripts',
-  usage: '--out IMG [--index FILE…] [--lock FILE] [--debs DIR | --mirror URL] [options] PKG…',
+  usage: '--out IMG [--index FILE… | --dist NAME] [--lock FILE] [--debs DIR | --mirror URL] [options] PKG…',
   description: `Resolves the closure of PKG… (plus the Essential and Priority: required base,
 as debootstrap and mmdebstrap add it) from the indexes, in install groups;
 obtains every .deb checked against its index's SHA256; unpacks them natively
@@ -44,12 +49,15 @@ in QEMU with the .debs on a read-only disk and lets dpkg install them, so that
 every maintainer script runs (services are kept from starting by a
 policy-rc.d and a fake start-stop-daemon). A failing maintainer script fails
 the build (exit 1) with the package and its output. Progress per stage on
-stderr; --json prints a summary.`,
+stderr; --json prints a summary.
+--dist NAME resolves from the distribution's verified indexes (as 'deb
+closure --dist': fetched into the cache when an InRelease changed).`,
   options: DEBIAN_OPTIONS,
   positionals: { min: 0, value: word('PKG') },
   examples: [
     'distrokit image debian --out bookworm.img base-files bash coreutils dpkg',
     "distrokit image debian --out dev.img --post-install 'gcc --version' build-essential",
+    'distrokit image debian --dist debian-12 --out bookworm.img bash',
     'distrokit deb closure --essential --index Packages.xz --url-prefix http://deb.debian.org/debian curl > lock.json\n  distrokit image debian --out curl.img --lock lock.json --debs ./debs --json',
   ],
   run: ({ values, positionals, format }) => runDebian(values, positionals, format === 'json'),
@@ -88,6 +96,13 @@ async function runDebian(values: DebianValues, packages: string[], json: boolean
   const indexes = values.index ?? [];
   if (prefixes.length > 1 && prefixes.length !== indexes.length) throw new UsageError(`--url-prefix: give one for all indexes or one per --index (${indexes.length})`);
   if (prefixes.length && !indexes.length) throw new UsageError('--url-prefix needs --index');
+  // --mirror alone is where the .debs come from; with --dist it is the indexes' mirror too.
+  const fetched =
+    values.dist === undefined
+      ? await indexesFromSource({ ...values, mirror: undefined }, indexes.length > 0, [], json)
+      : values.lock !== undefined
+        ? undefined
+        : await indexesFromSource(values, indexes.length > 0, [], json);
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.on('SIGINT', onSignal);
@@ -97,7 +112,7 @@ async function runDebian(values: DebianValues, packages: string[], json: boolean
     const summary = await buildDebianImage({
       out: values.out,
       packages,
-      indexes: indexes.map((path, i) => ({ path, urlPrefix: prefixes.length > 1 ? prefixes[i] : prefixes[0] })),
+      indexes: fetched ?? indexes.map((path, i) => ({ path, urlPrefix: prefixes.length > 1 ? prefixes[i] : prefixes[0] })),
       lock: values.lock,
       essential: !values['no-essential'],
       debsDir: values.debs,

@@ -11,8 +11,11 @@ export const GROUPS: GroupSpec[] = [
   { name: 'archive', summary: 'list and extract .deb, .rpm, tar, cpio and ar archives', load: async () => (await import('./archive.js')).commands },
   { name: 'vm', summary: 'run commands in a throw-away Linux VM (QEMU)', load: async () => (await import('./vm.js')).commands },
   { name: 'image', summary: 'configured system images: a Debian image with its maintainer scripts run', load: async () => (await import('./image.js')).commands },
-  // `fetch index` (src/cli/fetch.ts) joins this group when both halves are merged.
-  { name: 'fetch', summary: 'verified downloads: packages of a closure into a content-addressed cache', load: async () => (await import('./fetch-packages.js')).commands },
+  {
+    name: 'fetch',
+    summary: 'verified downloads: signed repository indexes, packages of a closure into a content-addressed cache',
+    load: async () => [...(await import('./fetch.js')).commands, ...(await import('./fetch-packages.js')).commands],
+  },
   { name: 'catalog', summary: 'the distributions distrokit knows: mirrors, suites, signing keys, package sets', load: async () => (await import('./catalog.js')).commands },
   { name: 'store-image', summary: 'an ext4 image of a Nix store closure with its registration (make-ext4-fs.nix)', load: async () => (await import('./store.js')).commands, direct: true },
   { name: 'tree', summary: 'lay packages into one filesystem tree', load: async () => (await import('./tree.js')).commands },

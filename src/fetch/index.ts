@@ -30,3 +30,9 @@ export {
 export { MIRRORS } from './catalog-data.js';
 export { APT_LISTS_DIR, machineBookwormLists, type AptList } from './apt-lists.js';
 export { cacheDir } from './cache.js';
+export { readKeyring, mergeKeyrings, verifyCleartext, verifyDetached, type Keyring, type Verified, type VerifiedCleartext, type VerifyOptions } from './openpgp.js';
+export { fetchDebianIndexes, type DebianSuiteSource, type DebianIndexOptions, type FetchedIndex, type FetchedSuite } from './debian-index.js';
+export { debianSources, cachedDebianIndexes, readKeyrings, DEBIAN_ARCHIVE_KEYRING, type DebianSourceRequest, type DebianSources, type CachedIndexesOptions } from './debian-sources.js';
+export { fetchRpmRepodata, type RpmIndexOptions, type FetchedRepodata } from './rpm-index.js';
+export { fetchBytes, type FetchBytesOptions } from './fetch-bytes.js';
+export { mirrorKey } from './index-files.js';

@@ -154,8 +154,8 @@ describe('distrokit deb closure', () => {
     it('usage errors exit 2, as {"error":{"code":"USAGE"}} on stdout under JSON output', () => {
       const missing = distrokit(['deb', 'closure', 'bash']);
       expect(missing.status).toBe(2);
-      expect(JSON.parse(missing.stdout)).toEqual({ error: { code: 'USAGE', message: 'deb closure needs at least one --index FILE' } });
-      expect(missing.stderr).toContain('distrokit: USAGE: deb closure needs at least one --index FILE');
+      expect(JSON.parse(missing.stdout)).toEqual({ error: { code: 'USAGE', message: 'deb closure needs --index FILE, --dist NAME or --mirror URL --suite SUITE' } });
+      expect(missing.stderr).toContain('distrokit: USAGE: deb closure needs --index FILE, --dist NAME or --mirror URL --suite SUITE');
       const yaml = distrokit(['deb', 'closure', '--index', debianCache.updates, '--format', 'yaml', 'x']);
       expect(yaml.status).toBe(2);
       expect(yaml.stdout).toBe('');
