@@ -195,6 +195,7 @@ export function reportError(err: unknown, json: boolean, hint = 'distrokit --hel
 // ─── Help texts, all made from the declarations ─────────────────────────────
 
 function topHelp(program: { intro: string; examples: string[] }, groups: GroupSpec[]): string {
+  const groupWidth = Math.max(...groups.map((g) => g.name.length));
   return [
     program.intro,
     '',
@@ -202,7 +203,7 @@ function topHelp(program: { intro: string; examples: string[] }, groups: GroupSp
     '       distrokit help [<group> [<command>]]',
     '',
     'Groups:',
-    ...groups.map((g) => `  ${g.name.padEnd(9)} ${g.summary}`),
+    ...groups.map((g) => `  ${g.name.padEnd(groupWidth)} ${g.summary}`),
     '',
     "Run 'distrokit <group> --help' for the commands of a group, 'distrokit <group> <command> --help' for one command.",
     'Exit status: 0 ok, 1 failure, 2 usage error.',

@@ -6,7 +6,8 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { DistrokitError } from '../../formats/errors.js';
+import { DistrokitError, type ErrorData } from '../../formats/errors.js';
+import type { ErrorCode } from '../../formats/error-codes.js';
 
 export type ChecksumAlgo = 'sha512' | 'sha256' | 'sha1';
 
@@ -92,6 +93,17 @@ export async function hashFile(path: string, hash: MultiHash): Promise<void> {
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
 }
 
+/** The size of the regular file at `path`; `code` (with `data`) when it is missing or not a regular file. */
+export async function regularFileSize(path: string, code: ErrorCode, data: ErrorData): Promise<number> {
+  try {
+    const st = await stat(path);
+    if (!st.isFile()) throw new Error('not a regular file');
+    return st.size;
+  } catch (err) {
+    throw DistrokitError.wrap(err, code, data);
+  }
+}
+
 /**
  * Checks a local file (a --debs directory, a file:// mirror, a cached copy)
  * against its index entry: IMAGE_DEB_MISSING when it is not there,
@@ -100,14 +112,7 @@ export async function hashFile(path: string, hash: MultiHash): Promise<void> {
  */
 export async function verifyLocalFile(path: string, expected: Expected): Promise<string> {
   const want = expectedChecksums(expected);
-  let size: number;
-  try {
-    const st = await stat(path);
-    if (!st.isFile()) throw new Error('not a regular file');
-    size = st.size;
-  } catch (err) {
-    throw DistrokitError.wrap(err, 'IMAGE_DEB_MISSING', { file: path, entry: expected.entry });
-  }
+  const size = await regularFileSize(path, 'IMAGE_DEB_MISSING', { file: path, entry: expected.entry });
   if (expected.size !== undefined && size !== expected.size)
     throw new DistrokitError('FETCH_SIZE_MISMATCH', `${size} bytes, the index says ${expected.size}`, { file: path, entry: expected.entry });
   const hash = new MultiHash(want);

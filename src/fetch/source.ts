@@ -5,12 +5,12 @@
  * Errors are DistrokitErrors marked transient (worth a retry) or not.
  */
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { DistrokitError } from '../../formats/errors.js';
+import { regularFileSize } from './checksum.js';
 
 export interface SourceOptions {
   /** Bytes already held: ask for the rest (a Range request). */
@@ -113,14 +113,7 @@ function answer(res: IncomingMessage, url: string, options: SourceOptions): Open
 
 async function openFile(url: string, offset: number): Promise<OpenedSource> {
   const path = fileURLToPath(url);
-  let size: number;
-  try {
-    const st = await stat(path);
-    if (!st.isFile()) throw new Error('not a regular file');
-    size = st.size;
-  } catch (err) {
-    throw DistrokitError.wrap(err, 'FETCH_NOT_FOUND', { file: url });
-  }
+  const size = await regularFileSize(path, 'FETCH_NOT_FOUND', { file: url });
   const start = offset <= size ? offset : 0;
   return { body: createReadStream(path, { start, highWaterMark: 1 << 20 }), resumed: start > 0, length: size - start };
 }

@@ -20,6 +20,9 @@ import { join } from 'node:path';
 import { decompressToBuffer } from '../../formats/compress/index.js';
 import { parseRelease } from '../../formats/deb822/release.js';
 import { cacheDir } from '../../src/fetch/cache.js';
+import { readKeyring, type Keyring } from '../../src/fetch/openpgp.js';
+import { makeTestKey, type TestKey } from './gpg.js';
+import { startHttpServer, type TestHttpServer } from './http-server.js';
 
 const LISTS = '/var/lib/apt/lists';
 
@@ -76,4 +79,26 @@ export async function debianTestMirror(): Promise<string> {
   mkdirSync(join(root, '..'), { recursive: true });
   renameSync(tmp, root);
   return root;
+}
+
+/** The test mirror served on loopback, with Debian's real keyring, a test key and a time inside every Release's validity. */
+export interface ServedTestMirror {
+  root: string;
+  server: TestHttpServer;
+  debian: Keyring;
+  key: TestKey;
+  /** An hour after bookworm-security's Date: within the Valid-Until of all three suites. */
+  inValidity: Date;
+}
+
+export const DEBIAN_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
+
+export async function serveDebianTestMirror(keyName: string): Promise<ServedTestMirror> {
+  const root = await debianTestMirror();
+  const server = await startHttpServer(root);
+  const debian = await readKeyring(readFileSync(DEBIAN_KEYRING));
+  const key = makeTestKey(keyName);
+  const security = readFileSync(join(root, 'debian-security/dists/bookworm-security/InRelease'), 'utf8');
+  const inValidity = new Date(new Date(/^Date: (.*)$/m.exec(security)![1]!).getTime() + 3600_000);
+  return { root, server, debian, key, inValidity };
 }

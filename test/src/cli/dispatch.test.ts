@@ -12,7 +12,9 @@ describe('help', () => {
       expect(r.status).toBe(0);
       expect(r.stdout).toBe(outputs[0]!.stdout);
     }
-    for (const g of GROUPS) expect(outputs[0]!.stdout).toContain(`  ${g.name.padEnd(9)} ${g.summary}`);
+    // One column for the summaries, as wide as the longest group name.
+    const width = Math.max(...GROUPS.map((g) => g.name.length));
+    for (const g of GROUPS) expect(outputs[0]!.stdout).toContain(`  ${g.name.padEnd(width)} ${g.summary}`);
     expect(outputs[0]!.stdout).toMatch(/Examples:\n {2}distrokit /);
     const bare = distrokit([]);
     expect(bare.status).toBe(2);

@@ -17,13 +17,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decompressToBuffer } from '../../../formats/compress/index.js';
 import { fetchDebianIndexes } from '../../../src/fetch/debian-index.js';
 import { readKeyring, type Keyring } from '../../../src/fetch/openpgp.js';
-import { debianTestMirror } from '../../helpers/debian-index-mirror.js';
-import { makeTestKey, type TestKey } from '../../helpers/gpg.js';
-import { startHttpServer, type TestHttpServer } from '../../helpers/http-server.js';
+import { DEBIAN_KEYRING, serveDebianTestMirror } from '../../helpers/debian-index-mirror.js';
+import type { TestKey } from '../../helpers/gpg.js';
+import type { TestHttpServer } from '../../helpers/http-server.js';
 import { tempDir } from '../image/oracle.js';
 
 const run = promisify(execFile);
-const DEBIAN_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
 const work = tempDir('index-apt');
 let root: string;
 let server: TestHttpServer;
@@ -80,12 +79,7 @@ async function ours(mirror: string, suite: string, keyring: Keyring, now = inVal
 }
 
 beforeAll(async () => {
-  root = await debianTestMirror();
-  server = await startHttpServer(root);
-  debian = await readKeyring(readFileSync(DEBIAN_KEYRING));
-  key = makeTestKey('distrokit apt oracle key');
-  const security = readFileSync(join(root, 'debian-security/dists/bookworm-security/InRelease'), 'utf8');
-  inValidity = new Date(new Date(/^Date: (.*)$/m.exec(security)![1]!).getTime() + 3600_000);
+  ({ root, server, debian, key, inValidity } = await serveDebianTestMirror('distrokit apt oracle key'));
 }, 600_000);
 afterAll(async () => {
   await server?.close();

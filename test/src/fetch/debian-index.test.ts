@@ -14,12 +14,11 @@ import { parseRelease } from '../../../formats/deb822/release.js';
 import { fetchDebianIndexes, type DebianIndexOptions, type DebianSuiteSource } from '../../../src/fetch/debian-index.js';
 import { readKeyring, type Keyring } from '../../../src/fetch/openpgp.js';
 import { distrokit } from '../../helpers/cli.js';
-import { debianTestMirror } from '../../helpers/debian-index-mirror.js';
-import { makeTestKey, type TestKey } from '../../helpers/gpg.js';
+import { DEBIAN_KEYRING, serveDebianTestMirror } from '../../helpers/debian-index-mirror.js';
+import type { TestKey } from '../../helpers/gpg.js';
 import { startHttpServer, type TestHttpServer } from '../../helpers/http-server.js';
 import { tempDir } from '../image/oracle.js';
 
-const DEBIAN_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
 const work = tempDir('debian-index');
 let root: string;
 let server: TestHttpServer;
@@ -45,12 +44,7 @@ const codeOf = (p: Promise<unknown>) =>
   );
 
 beforeAll(async () => {
-  root = await debianTestMirror();
-  server = await startHttpServer(root);
-  debian = await readKeyring(readFileSync(DEBIAN_KEYRING));
-  key = makeTestKey('distrokit fetch test');
-  const security = readFileSync(join(root, 'debian-security/dists/bookworm-security/InRelease'), 'utf8');
-  inValidity = new Date(new Date(/^Date: (.*)$/m.exec(security)![1]!).getTime() + 3600_000);
+  ({ root, server, debian, key, inValidity } = await serveDebianTestMirror('distrokit fetch test'));
 }, 600_000);
 afterAll(async () => {
   await server?.close();
