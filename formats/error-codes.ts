@@ -235,6 +235,8 @@ export const ERROR_CODES = {
     FETCH_SIGNATURE_BAD: 'a signature by a key of the keyring that does not verify (tampered data or signature, or a key expired/revoked when it signed)',
     FETCH_SIGNATURE_UNKNOWN_KEY: 'metadata signed only by keys not in the keyring; names the issuer fingerprints',
     FETCH_RELEASE_EXPIRED: 'a Release past its Valid-Until (a stale or replayed archive state) without --allow-expired',
+    FETCH_SIGNATURE_FUTURE: 'a signature made after the clock\'s time (a wrong clock, or a replay from the future)',
+    FETCH_RELEASE_NOT_YET_VALID: 'a Release whose Date is ahead of the clock (apt: not valid yet) without --allow-expired',
     FETCH_RELEASE_WRONG_SUITE: 'a Release whose Suite and Codename are not the suite asked for (a downgrade to another suite)',
     FETCH_INDEX_MISSING: 'a Release or repomd.xml that lists no index for the component, architecture or type asked for',
     FETCH_BAD_NAME: 'a suite, component or architecture name that is not a plain name (empty, "..", or characters outside [A-Za-z0-9._+~-/])',

@@ -25,7 +25,8 @@ it, of its decompressed content against the Release's entry for the plain
 Packages. Only verified files are written to DIR, as
 DIR/MIRROR/dists/SUITE/… (MIRROR: the URL without scheme, '/' as '_'); a
 suite whose InRelease is unchanged since the last run is not fetched again.
-A Release past its Valid-Until is refused unless --allow-expired.
+A Release past its Valid-Until, or dated more than 10 s ahead of the clock
+(apt's 'not valid yet'), is refused unless --allow-expired.
 --dist NAME takes the suites, mirrors, components and signing keys from the
 catalog ('distrokit catalog list'); --mirror then replaces the mirror of its
 first suite, and DISTROKIT_MIRROR_<name> any mirror. --mirror URL alone
@@ -40,7 +41,7 @@ the --index and --url-prefix of 'deb closure'.`,
     component: { value: word('COMPONENT'), multiple: true, help: "component (default: the distribution's, or main); repeatable" },
     arch: { value: debArch, multiple: true, help: 'architecture (default amd64); repeatable' },
     keyring: { value: file, multiple: true, help: 'OpenPGP keyring (binary .gpg or armoured .asc); repeatable' },
-    'allow-expired': { help: 'accept a Release past its Valid-Until' },
+    'allow-expired': { help: 'accept a Release past its Valid-Until or dated ahead of the clock' },
     out: { value: dir, help: 'the directory the verified files go to' },
     ...NETWORK_OPTIONS,
     quiet: { help: 'no progress on stderr' },

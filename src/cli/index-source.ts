@@ -12,7 +12,7 @@ export const INDEX_SOURCE_OPTIONS = {
   mirror: { value: url, help: "with --dist: the mirror of its first suite; alone: the mirror of --suite" },
   suite: { value: word('SUITE'), multiple: true, help: 'with --mirror: the suites to read; with --dist: only these of its suites' },
   keyring: { value: file, multiple: true, help: "OpenPGP keyring the indexes' InRelease must verify against (default: the\ndistribution's keys, or Debian's archive keyring); repeatable" },
-  'allow-expired': { help: 'accept a Release past its Valid-Until' },
+  'allow-expired': { help: 'accept a Release past its Valid-Until or dated ahead of the clock' },
 } as const;
 
 interface SourceValues {

@@ -41,9 +41,9 @@ export interface DebianIndexOptions extends Pick<FetchBytesOptions, 'timeoutMs' 
   keyring: Keyring;
   /** Directory the verified files go to (created). */
   out: string;
-  /** The time Valid-Until is checked against (default now). */
+  /** The time Date and Valid-Until are checked against (default now). */
   now?: Date;
-  /** Accept a Release past its Valid-Until. */
+  /** Accept a Release past its Valid-Until, or dated in the future. */
   allowExpired?: boolean;
   /** Progress lines ("fetching …"), for a CLI's stderr. */
   onProgress?: (message: string) => void;
@@ -222,11 +222,20 @@ function checkName(what: string, name: string): void {
     throw new DistrokitError('FETCH_BAD_NAME', `${what} ${JSON.stringify(name)} is not a plain name`, { entry: name });
 }
 
-/** The Release must be for the suite asked for, and not stale. */
+/** How far a Release's Date may be ahead of the clock (apt's Acquire::Max-FutureTime default). */
+const MAX_FUTURE_MS = 10_000;
+
+/** The Release must be for the suite asked for, within its validity (Date … Valid-Until). */
 function checkRelease(release: Release, suite: string, file: string, options: DebianIndexOptions): void {
   if (release.suite !== suite && release.codename !== suite)
     throw new DistrokitError('FETCH_RELEASE_WRONG_SUITE', `the Release is for ${release.codename ?? '?'} (${release.suite ?? '?'}), not ${suite}`, { file });
   const now = options.now ?? new Date();
+  // apt's Acquire::Max-FutureTime (10 s): a Release dated later than that is from a mirror or clock to distrust.
+  if (release.date && release.date.getTime() > now.getTime() + MAX_FUTURE_MS && !options.allowExpired)
+    throw new DistrokitError('FETCH_RELEASE_NOT_YET_VALID', `not valid yet: Date ${release.date.toISOString()} is after ${now.toISOString()} (a wrong clock? --allow-expired to accept)`, {
+      file,
+      entry: 'Date',
+    });
   if (release.validUntil && release.validUntil.getTime() < now.getTime() && !options.allowExpired)
     throw new DistrokitError('FETCH_RELEASE_EXPIRED', `expired: Valid-Until ${release.validUntil.toISOString()} is before ${now.toISOString()} (--allow-expired to accept)`, {
       file,

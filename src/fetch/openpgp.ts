@@ -125,7 +125,7 @@ export async function verifyCleartext(inRelease: Uint8Array, keyring: Keyring, o
     throw DistrokitError.wrap(err, 'FETCH_SIGNATURE_MALFORMED', { file });
   }
   const result = await pgp.verify({ message, verificationKeys: keyring.keys, date: options.now ?? new Date(), expectSigned: false });
-  const verified = await judge(result.signatures, keyring, file);
+  const verified = await judge(result.signatures, keyring, file, options.now);
   // The signed text ends before the line break that precedes the signature armour; Release ends with a line break.
   return { ...verified, text: new TextEncoder().encode(`${message.getText()}\n`) };
 }
@@ -152,13 +152,13 @@ export async function verifyDetached(data: Uint8Array, signature: Uint8Array, ke
   }
   const message = await pgp.createMessage({ binary: data });
   const result = await pgp.verify({ message, signature: sig, verificationKeys: keyring.keys, date: options.now ?? new Date(), expectSigned: false });
-  return judge(result.signatures, keyring, file);
+  return judge(result.signatures, keyring, file, options.now);
 }
 
 type SignatureResult = Awaited<ReturnType<OpenPgp['verify']>>['signatures'][number];
 
 /** The policy in the module comment, applied to OpenPGP.js's per-signature results. */
-async function judge(signatures: SignatureResult[], keyring: Keyring, file: string | undefined): Promise<Verified> {
+async function judge(signatures: SignatureResult[], keyring: Keyring, file: string | undefined, now = new Date()): Promise<Verified> {
   if (signatures.length === 0) throw new DistrokitError('FETCH_SIGNATURE_MALFORMED', 'no data signature in the signature block', { file });
   const signers: string[] = [];
   const signingKeys: string[] = [];
@@ -171,6 +171,9 @@ async function judge(signatures: SignatureResult[], keyring: Keyring, file: stri
       unknown.push(issuer);
       continue;
     }
+    // OpenPGP.js refuses such a signature as bad; the cause is the clock (or a replay from the future), so say that.
+    if (packet?.created && packet.created.getTime() > now.getTime())
+      throw new DistrokitError('FETCH_SIGNATURE_FUTURE', `the signature by ${issuer} was made at ${packet.created.toISOString()}, after the clock's ${now.toISOString()} (a wrong clock?)`, { file, entry: issuer });
     try {
       await s.verified;
     } catch (err) {

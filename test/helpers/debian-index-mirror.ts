@@ -87,7 +87,7 @@ export interface ServedTestMirror {
   server: TestHttpServer;
   debian: Keyring;
   key: TestKey;
-  /** An hour after bookworm-security's Date: within the Valid-Until of all three suites. */
+  /** An hour after the latest Date of the three suites: after every Date, before every Valid-Until (a week after its Date). */
   inValidity: Date;
 }
 
@@ -98,7 +98,7 @@ export async function serveDebianTestMirror(keyName: string): Promise<ServedTest
   const server = await startHttpServer(root);
   const debian = await readKeyring(readFileSync(DEBIAN_KEYRING));
   const key = makeTestKey(keyName);
-  const security = readFileSync(join(root, 'debian-security/dists/bookworm-security/InRelease'), 'utf8');
-  const inValidity = new Date(new Date(/^Date: (.*)$/m.exec(security)![1]!).getTime() + 3600_000);
+  const dates = MIRROR_SUITES.map((s) => new Date(/^Date: (.*)$/m.exec(readFileSync(join(root, s.base, 'dists', s.suite, 'InRelease'), 'utf8'))![1]!).getTime());
+  const inValidity = new Date(Math.max(...dates) + 3600_000);
   return { root, server, debian, key, inValidity };
 }

@@ -38,9 +38,10 @@ export function gpgv(keyring: string, file: string, data?: string): GpgvResult {
   }
 }
 
-/** sqv --keyring KEYRING [--signatures N] SIG DATA: exit 0 when N signatures verify. */
-export function sqv(keyring: string, sig: string, data: string, signatures = 1): { status: number; stderr: string } {
-  const r = spawnSync('sqv', ['--keyring', keyring, '--signatures', String(signatures), sig, data], { encoding: 'utf8' });
+/** sqv --keyring KEYRING [--signatures N] SIG DATA: exit 0 when N signatures verify; under faketime(1) at `faketime` when given. */
+export function sqv(keyring: string, sig: string, data: string, signatures = 1, faketime?: string): { status: number; stderr: string } {
+  const args = ['--keyring', keyring, '--signatures', String(signatures), sig, data];
+  const r = faketime ? spawnSync('faketime', [faketime, 'sqv', ...args], { encoding: 'utf8' }) : spawnSync('sqv', args, { encoding: 'utf8' });
   return { status: r.status ?? -1, stderr: r.stderr };
 }
 

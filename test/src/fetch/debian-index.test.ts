@@ -15,7 +15,7 @@ import { fetchDebianIndexes, type DebianIndexOptions, type DebianSuiteSource } f
 import { readKeyring, type Keyring } from '../../../src/fetch/openpgp.js';
 import { distrokit } from '../../helpers/cli.js';
 import { DEBIAN_KEYRING, serveDebianTestMirror } from '../../helpers/debian-index-mirror.js';
-import type { TestKey } from '../../helpers/gpg.js';
+import { splitCleartext, sqv, type TestKey } from '../../helpers/gpg.js';
 import { startHttpServer, type TestHttpServer } from '../../helpers/http-server.js';
 import { tempDir } from '../image/oracle.js';
 
@@ -164,6 +164,27 @@ describe('fetchDebianIndexes on a loopback mirror of the real bookworm lists', (
     expect(got[0]!.validUntil).toBe(validUntil.toISOString());
   });
 
+  it('a clock before the InRelease was signed is FETCH_SIGNATURE_FUTURE (sqv refuses it too; gpgv 2.2 accepts it)', async () => {
+    const text = readFileSync(join(root, 'debian-security/dists/bookworm-security/InRelease'), 'utf8');
+    const date = new Date(/^Date: (.*)$/m.exec(text)![1]!);
+    const out = freshOut();
+    expect(await codeOf(fetchDebianIndexes([suites()[2]!], opts(out, { now: new Date(date.getTime() - 60_000) })))).toBe(
+      `FETCH_SIGNATURE_FUTURE ${server.url}/debian-security/dists/bookworm-security/InRelease`,
+    );
+    expect(files(out)).toEqual([]);
+    // sqv tolerates 30 minutes of skew ("Not live until" the signature time - 30 min); a day is beyond it.
+    const { text: signed, signature } = splitCleartext(readFileSync(join(root, 'debian-security/dists/bookworm-security/InRelease')));
+    const sig = join(work.dir, 'security.sig');
+    const data = join(work.dir, 'security.txt');
+    writeFileSync(sig, signature);
+    writeFileSync(data, signed);
+    expect(sqv(DEBIAN_KEYRING, sig, data).status).toBe(0);
+    const dayBefore = new Date(date.getTime() - 86_400_000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
+    const faked = sqv(DEBIAN_KEYRING, sig, data, 1, dayBefore);
+    expect(faked.status).not.toBe(0);
+    expect(faked.stderr).toMatch(/Not live until/);
+  });
+
   it.each([
     ['suite', { suite: '../../../tmp' }],
     ['suite', { suite: '' }],
@@ -230,8 +251,8 @@ describe('fetchDebianIndexes on a loopback mirror of the real bookworm lists', (
 });
 
 describe('a suite signed by a test key: Release + Release.gpg, by-hash, uncompressed fallback', () => {
-  /** A tiny signed suite at ROOT/test/dists/SUITE, by-hash files present. */
-  function buildSuite(dir: string): void {
+  /** A tiny signed suite at ROOT/test/dists/SUITE, by-hash files present; `header` goes into its Release. */
+  function buildSuite(dir: string, header = ''): void {
     const dists = join(dir, 'test', 'dists', 'tiny');
     const bin = join(dists, 'main', 'binary-amd64');
     mkdirSync(join(bin, 'by-hash', 'SHA256'), { recursive: true });
@@ -240,7 +261,7 @@ describe('a suite signed by a test key: Release + Release.gpg, by-hash, uncompre
     const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
     writeFileSync(join(bin, 'Packages'), packages);
     writeFileSync(join(bin, 'by-hash', 'SHA256', sha(gz)), gz);
-    const release = `Origin: test\nSuite: tiny\nCodename: tiny\nAcquire-By-Hash: yes\nComponents: main\nArchitectures: amd64\nSHA256:\n ${sha(packages)} ${packages.length} main/binary-amd64/Packages\n ${sha(gz)} ${gz.length} main/binary-amd64/Packages.gz\n`;
+    const release = `Origin: test\nSuite: tiny\nCodename: tiny\n${header}Acquire-By-Hash: yes\nComponents: main\nArchitectures: amd64\nSHA256:\n ${sha(packages)} ${packages.length} main/binary-amd64/Packages\n ${sha(gz)} ${gz.length} main/binary-amd64/Packages.gz\n`;
     writeFileSync(join(dists, 'Release'), release);
     key.signDetached(join(dists, 'Release'), false);
     execFileSync('mv', [join(dists, 'Release.sig'), join(dists, 'Release.gpg')]);
@@ -267,6 +288,21 @@ describe('a suite signed by a test key: Release + Release.gpg, by-hash, uncompre
       expect(await codeOf(fetchDebianIndexes([{ mirror: `${tiny.url}/test`, suite: 'tiny' }], opts(freshOut(), { keyring: await readKeyring(readFileSync(key.keyring)), now: new Date() })))).toBe(
         `FETCH_SIGNATURE_MISSING ${tiny.url}/test/dists/tiny/Release`,
       );
+    } finally {
+      await tiny.close();
+    }
+  });
+
+  it('a Release dated more than 10 s after the clock (signed now) is FETCH_RELEASE_NOT_YET_VALID, accepted with allowExpired', async () => {
+    const dir = join(work.dir, 'tiny-future');
+    const date = new Date(Date.now() + 3600_000);
+    buildSuite(dir, `Date: ${date.toUTCString().replace('GMT', 'UTC')}\n`);
+    const tiny = await startHttpServer(dir);
+    try {
+      const fetchTiny = async (extra: Partial<DebianIndexOptions>) =>
+        fetchDebianIndexes([{ mirror: `${tiny.url}/test`, suite: 'tiny' }], opts(freshOut(), { keyring: await readKeyring(readFileSync(key.armored)), now: new Date(), ...extra }));
+      expect(await codeOf(fetchTiny({}))).toBe(`FETCH_RELEASE_NOT_YET_VALID ${tiny.url}/test/dists/tiny/Release`);
+      expect((await fetchTiny({ allowExpired: true }))[0]!.date).toBe(new Date(Math.floor(date.getTime() / 1000) * 1000).toISOString());
     } finally {
       await tiny.close();
     }
