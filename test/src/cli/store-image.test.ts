@@ -5,14 +5,16 @@
  * directory under --root with exportReferencesGraph files written here (the
  * Nix-built closures are in test/src/store/image.test.ts).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
 import { distrokit } from '../../helpers/cli.js';
 import { expectE2fsckClean, tempDir } from '../image/oracle.js';
 
+const BIN = fileURLToPath(new URL('../../../bin/distrokit', import.meta.url));
 let work: { dir: string; cleanup: () => void };
 let root: string;
 const A = '/nix/store/0123456789abcdfghijklmnpqrsvwxyz-a';
@@ -134,6 +136,30 @@ describe('distrokit store-image', () => {
       names: 'bad.img',
     },
   ];
+
+  it('a file the user cannot read (mode 000, run as nobody): STORE_NAR_UNREADABLE naming it, exit 1, no image or temporary file', () => {
+    // As root every file is readable, so the command runs as nobody here, as a user building an image would.
+    const secret = join(root, A, 'secret');
+    writeFileSync(secret, 'not for nobody\n', { mode: 0o000 });
+    const graph = graphFile('closure-unreadable', [[A, [B]], [B, []]]);
+    const dir = outDir('unreadable');
+    chmodSync(work.dir, 0o755);
+    chmodSync(dir, 0o777);
+    try {
+      const r = spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', '--', BIN, 'store-image', '--out', join(dir, 'bad.img'), '--root', root, '--references-graph', graph, '--json', A], {
+        encoding: 'utf8',
+        env: { ...process.env, HOME: dir },
+      });
+      expect(r.status).toBe(1);
+      const err = JSON.parse(r.stdout).error;
+      expect(err.message).toContain(`${A}/secret`);
+      expect(r.stderr).toContain(err.code);
+      expect(err.code).toMatch(/UNREADABLE/);
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      rmSync(secret);
+    }
+  });
 
   for (const c of cases) {
     it(`${c.name}: ${c.code} naming the path, exit 1, no image or temporary file`, () => {
