@@ -149,6 +149,11 @@ execFileSync(BIN, ['--version']);
 // The floor of any builder: walk the closure (lstat every entry) and read every file once, in one node process.
 const FLOOR_JS = `const fs=require('fs'),p=require('path');for(const r of fs.readFileSync(process.argv[1],'utf8').trim().split('\\n')){const s=[r];while(s.length){const d=s.pop();const st=fs.lstatSync(d);if(st.isDirectory())for(const n of fs.readdirSync(d))s.push(p.join(d,n));else if(st.isFile())fs.readFileSync(d)}}`;
 const readFloor = step('floor: lstat every entry and read every file once (one node process)', `node -e "${FLOOR_JS}" '${ci}/store-paths'`, work);
+// The floor of any builder in any language: walk the closure and copy every file's bytes once into one file (C tools).
+const copyFloor = step('floor (C): find over the closure, then every file copied once into one file (xargs cat)', `mapfile -t P < '${ci}/store-paths'
+find "\${P[@]}" -printf '%s\\n' > /dev/null
+find "\${P[@]}" -type f -print0 | xargs -0 cat > floor.bytes
+rm -f floor.bytes`, work);
 const theirs = nixpkgsRecipe(ci, nixImg);
 const ours = distrokit(ci, ourImg, []);
 const oursCurrent = distrokit(ci, ourCurImg, ['--size-heuristic', 'nixpkgs-current']);
@@ -169,6 +174,7 @@ for (const [o, label] of [[ours, 'default: minimum + max(16 MiB, 10 %)'], [oursC
   console.log(`| distrokit store-image, ${label} | ${f(o.step.wall)} (${f(o.step.cpu)}) | ${mib(o.bytes)} | ×${(t.wall / o.step.wall).toFixed(1)} (×${(t.cpu / o.step.cpu).toFixed(1)}) | ${pct(o.bytes, theirs.bytes)} |`);
 }
 console.log(`| ${readFloor.name} | ${f(readFloor.wall)} (${f(readFloor.cpu)}) | | | |`);
+console.log(`| ${copyFloor.name} | ${f(copyFloor.wall)} (${f(copyFloor.cpu)}) | | | |`);
 console.log('');
 console.log(`nixpkgs sizing: ${theirs.sizeLine}`);
 console.log(`free after build: distrokit default ${ours.summary.ext4.freeBlocks} blocks, ${ours.summary.ext4.freeInodes} inodes; nixpkgs-current ${oursCurrent.summary.ext4.freeBlocks} blocks, ${oursCurrent.summary.ext4.freeInodes} inodes`);
