@@ -3,9 +3,9 @@
  * timeout, on abort, on any error and when node exits, with the console and
  * port files streamed to callbacks while they grow.
  */
-import { spawn } from 'node:child_process';
 import { open } from 'node:fs/promises';
 import { DistrokitError } from '../../formats/errors.js';
+import { spawnTiedToParent } from './parent-death.js';
 
 const POLL_MS = 100;
 
@@ -24,10 +24,13 @@ export interface QemuRunOptions {
   streams?: Array<readonly [file: string, sink: ((chunk: Buffer) => void) | undefined]>;
 }
 
-/** Runs QEMU in its own process group; the group is killed on timeout, abort, or if this process exits first. */
+/**
+ * Runs QEMU in its own process group; the group is killed on timeout, abort, or if this process exits first,
+ * and QEMU by the kernel if this process is killed outright (parent-death.ts).
+ */
 export function runQemu(qemu: string, args: string[], options: QemuRunOptions): Promise<QemuEnd> {
   return new Promise((resolve, reject) => {
-    const child = spawn(qemu, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true, env: { ...process.env, ...options.env } });
+    const child = spawnTiedToParent(qemu, args, { detached: true, env: { ...process.env, ...options.env } });
     let stderr = '';
     let reason: QemuEnd['reason'] = 'exited';
     const killGroup = () => {

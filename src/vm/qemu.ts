@@ -5,12 +5,12 @@
  * returns what the guest wrote. KVM is used when /dev/kvm can be opened, with
  * TCG as QEMU's own fallback (`-accel kvm -accel tcg`).
  */
-import { spawn } from 'node:child_process';
 import { closeSync, constants, openSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DistrokitError } from '../../formats/errors.js';
+import { spawnTiedToParent } from './parent-death.js';
 
 export interface VmDisk {
   path: string;
@@ -86,7 +86,7 @@ export async function runVm(options: RunVmOptions): Promise<VmResult> {
     const args = qemuArgs(options, files);
     const qemu = options.qemu ?? 'qemu-system-x86_64';
     const { code, stderr, timedOut } = await new Promise<{ code: number | null; stderr: string; timedOut: boolean }>((resolve, reject) => {
-      const child = spawn(qemu, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawnTiedToParent(qemu, args, {});
       let stderr = '';
       let timedOut = false;
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -38,10 +38,11 @@ function expectKeptRun(stderr: string): string {
   return runVm!;
 }
 
+/** Whether `pid` runs: exists and is not a zombie (a container's pid 1 may never reap an orphan). */
 function processAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }
@@ -157,5 +158,30 @@ describe('distrokit vm run (Debian cloud kernel under QEMU)', () => {
     // An interrupted run is not kept.
     expect(keptRunVm(stderr)).toBeUndefined();
     expect(existsSync(join(CACHE_DIR, 'vm', 'runs')) ? readdirSync(join(CACHE_DIR, 'vm', 'runs')).filter((d) => d.endsWith(`-${child.pid}`)) : []).toEqual([]);
+  }, 240_000);
+
+  it('SIGKILL to distrokit (no clean-up possible): the kernel kills QEMU through its parent-death signal', async () => {
+    const tmp = runTmp();
+    const child = spawn(BIN, ['vm', 'run', '--console', '--', 'sleep', '600'], { env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, signal) => resolve(signal)));
+    const qemuPid = await new Promise<number>((resolve, reject) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (stderr.includes('stage1: running /distrokit/command')) {
+          const pids = processesMentioning(tmp).filter((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('qemu-system-'));
+          if (pids.length === 1) resolve(pids[0]!);
+          else reject(new Error(`expected one QEMU, found ${pids.length}`));
+        }
+      });
+      child.on('close', () => reject(new Error(`distrokit ended before the command ran:\n${stderr}`)));
+    });
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+    // The kernel delivers the signal when the parent goes; give the reaping a moment on a loaded machine.
+    for (let i = 0; i < 100 && processAlive(qemuPid); i++) await new Promise((ok) => setTimeout(ok, 100));
+    expect(processAlive(qemuPid)).toBe(false);
+    // What SIGKILL cannot do is remove distrokit's own temporary directory: that stays (and is removed here).
+    rmSync(tmp, { recursive: true, force: true });
   }, 240_000);
 });
