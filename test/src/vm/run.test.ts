@@ -38,6 +38,28 @@ function expectKeptRun(stderr: string): string {
   return runVm!;
 }
 
+/**
+ * Starts `distrokit ARGS` (with --console) under TMPDIR=tmp and waits until the guest runs the
+ * command, so QEMU is up: its pid, the child, how it ended, and its stderr so far.
+ */
+async function startedRun(args: string[], tmp: string) {
+  const child = spawn(BIN, args, { env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  const qemuPid = await new Promise<number>((resolve, reject) => {
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (stderr.includes('stage1: running /distrokit/command')) {
+        const pids = processesMentioning(tmp).filter((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('qemu-system-'));
+        if (pids.length === 1) resolve(pids[0]!);
+        else reject(new Error(`expected one QEMU, found ${pids.length}`));
+      }
+    });
+    child.on('close', () => reject(new Error(`distrokit ended before the command ran:\n${stderr}`)));
+  });
+  return { child, qemuPid, exited, stderr: () => stderr };
+}
+
 /** Whether `pid` runs: exists and is not a zombie (a container's pid 1 may never reap an orphan). */
 function processAlive(pid: number): boolean {
   try {
@@ -134,23 +156,11 @@ describe('distrokit vm run (Debian cloud kernel under QEMU)', () => {
     writeFileSync(join(inDir, 'note'), 'in\n');
     const out = join(work, 'out');
     const args = ['vm', 'run', '--console', '--image', image, '--in', inDir, '--out', out, '--', 'sleep', '600'];
-    const child = spawn(BIN, args, { env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    // Once the guest runs the command, QEMU is up: take its pid, then interrupt distrokit.
-    const qemuPid = await new Promise<number>((resolve, reject) => {
-      child.stderr.on('data', (d: Buffer) => {
-        stderr += d.toString();
-        if (stderr.includes('stage1: running /distrokit/command')) {
-          const pids = processesMentioning(tmp).filter((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('qemu-system-'));
-          if (pids.length === 1) resolve(pids[0]!);
-          else reject(new Error(`expected one QEMU, found ${pids.length}`));
-        }
-      });
-      child.on('close', () => reject(new Error(`distrokit ended before the command ran:\n${stderr}`)));
-    });
+    const run = await startedRun(args, tmp);
+    const { child, qemuPid } = run;
     child.kill('SIGINT');
-    expect(await exited).toBe(130);
+    expect((await run.exited).code).toBe(130);
+    const stderr = run.stderr();
     expect(stderr).toContain('distrokit: VM_INTERRUPTED: SIGINT');
     expect(processAlive(qemuPid)).toBe(false);
     expectNothingLeft(tmp);
@@ -162,22 +172,10 @@ describe('distrokit vm run (Debian cloud kernel under QEMU)', () => {
 
   it('SIGKILL to distrokit (no clean-up possible): the kernel kills QEMU through its parent-death signal', async () => {
     const tmp = runTmp();
-    const child = spawn(BIN, ['vm', 'run', '--console', '--', 'sleep', '600'], { env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, signal) => resolve(signal)));
-    const qemuPid = await new Promise<number>((resolve, reject) => {
-      child.stderr.on('data', (d: Buffer) => {
-        stderr += d.toString();
-        if (stderr.includes('stage1: running /distrokit/command')) {
-          const pids = processesMentioning(tmp).filter((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('qemu-system-'));
-          if (pids.length === 1) resolve(pids[0]!);
-          else reject(new Error(`expected one QEMU, found ${pids.length}`));
-        }
-      });
-      child.on('close', () => reject(new Error(`distrokit ended before the command ran:\n${stderr}`)));
-    });
+    const run = await startedRun(['vm', 'run', '--console', '--', 'sleep', '600'], tmp);
+    const { child, qemuPid } = run;
     child.kill('SIGKILL');
-    expect(await exited).toBe('SIGKILL');
+    expect((await run.exited).signal).toBe('SIGKILL');
     // The kernel delivers the signal when the parent goes; give the reaping a moment on a loaded machine.
     for (let i = 0; i < 100 && processAlive(qemuPid); i++) await new Promise((ok) => setTimeout(ok, 100));
     expect(processAlive(qemuPid)).toBe(false);
