@@ -4,15 +4,22 @@
  * writes the lists and a matching sources.list) without Recommends.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { afterAll } from 'vitest';
 import { debianCache } from './cache.js';
 
 const run = promisify(execFile);
 
 let stateDir: string | undefined;
+/** The temporary directories this module made for the test file that imports it, removed after that file. */
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+  stateDir = undefined;
+});
 
 /** Where apt finds its lists: by default the cached bookworm lists. */
 export interface AptSource {
@@ -25,6 +32,7 @@ const BOOKWORM: AptSource = { lists: debianCache.lists, sourcesList: debianCache
 function aptOptions(source: AptSource, recommends: boolean): string[] {
   if (!stateDir) {
     stateDir = mkdtempSync(join(tmpdir(), 'distrokit-apt-'));
+    made.push(stateDir);
     writeFileSync(join(stateDir, 'status'), '');
   }
   // One binary cache per list directory (apt rebuilds it when the lists change).
@@ -86,6 +94,7 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
  */
 export function syntheticAptSource(packagesText: string | readonly string[], releases: readonly (string | undefined)[] = []): AptSource {
   const dir = mkdtempSync(join(tmpdir(), 'distrokit-synth-'));
+  made.push(dir);
   mkdirSync(join(dir, 'lists'));
   const texts = typeof packagesText === 'string' ? [packagesText] : packagesText;
   const lines = texts.map((text, k) => {

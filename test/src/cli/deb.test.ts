@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { debianCache } from '../../helpers/cache.js';
 import { distrokit } from '../../helpers/cli.js';
 import { COMMON_DEBIAN_PACKAGES } from '../../helpers/bookworm.js';
@@ -99,6 +99,7 @@ describe('distrokit deb closure', () => {
 
   describe('bad input', () => {
     const dir = mkdtempSync(join(tmpdir(), 'distrokit-cli-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
     it('a truncated compressed index: GZIP_TRUNCATED naming the file, exit 1, only the error on stdout (JSON is the default)', () => {
       const cut = join(dir, 'Packages.gz');
       writeFileSync(cut, readFileSync(debianCache.mainGz).subarray(0, 500_000));
