@@ -93,6 +93,13 @@ export async function hashFile(path: string, hash: MultiHash): Promise<void> {
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
 }
 
+/** The sha256 of the whole file at `path`, in hex. */
+export async function sha256OfFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
 /** The size of the regular file at `path`; `code` (with `data`) when it is missing or not a regular file. */
 export async function regularFileSize(path: string, code: ErrorCode, data: ErrorData): Promise<number> {
   try {

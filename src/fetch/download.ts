@@ -17,7 +17,7 @@ import { basename, dirname, join } from 'node:path';
 import { DistrokitError } from '../../formats/errors.js';
 import { type Expected, expectedChecksums, hashFile, isValidFile, MultiHash } from './checksum.js';
 import { resolveMirrorUrl, type MirrorOverrides } from './catalog.js';
-import { isTransient, openSource, transient } from './source.js';
+import { openSource, transient, withRetries } from './source.js';
 
 export { verifyLocalFile } from './checksum.js';
 
@@ -130,8 +130,6 @@ export async function downloadAllToCache(items: readonly DownloadItem[], root: s
   return firstFailure(await downloadEach(items, (item) => downloadToCache(item, root, options), options));
 }
 
-const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
-
 /** Fetches `item` to `dest` through a partial file, retrying transient failures. */
 async function fetchFile(item: DownloadItem, dest: string, options: DownloadOptions): Promise<{ path: string; fetched: boolean }> {
   const want = expectedChecksums(item);
@@ -141,22 +139,11 @@ async function fetchFile(item: DownloadItem, dest: string, options: DownloadOpti
   await mkdir(dirname(dest), { recursive: true });
   const partial = await claimPartial(dest);
   try {
-    const retries = options.retries ?? 3;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await fetchAttempt(item, url, partial.path, want, options, attempt);
-        await rename(partial.path, dest);
-        return { path: dest, fetched: true };
-      } catch (err) {
-        const error = DistrokitError.wrap(err, 'FETCH_FAILED', { file: url, entry: item.entry });
-        if (!isTransient(error)) throw withoutInternals(error, url, item);
-        if (attempt >= retries)
-          throw new DistrokitError('FETCH_RETRIES_EXHAUSTED', `${attempt + 1} attempts failed; the last: ${error.code}: ${error.detail}`, { file: url, entry: item.entry, attempts: attempt + 1, last: error.code }, { cause: error });
-        const delayMs = (options.backoffMs ?? 500) * 2 ** attempt;
-        options.onEvent?.({ type: 'retry', item, attempt: attempt + 1, delayMs, error });
-        await sleep(delayMs);
-      }
-    }
+    await withRetries(url, item.entry, { ...options, onRetry: (attempt, delayMs, error) => options.onEvent?.({ type: 'retry', item, attempt, delayMs, error }) }, (attempt) =>
+      fetchAttempt(item, url, partial.path, want, options, attempt),
+    );
+    await rename(partial.path, dest);
+    return { path: dest, fetched: true };
   } catch (err) {
     // A failure that is not transient leaves nothing (a truncated or tampered body is no start to resume from).
     await rm(partial.path, { force: true });
@@ -164,12 +151,6 @@ async function fetchFile(item: DownloadItem, dest: string, options: DownloadOpti
   } finally {
     await partial.release();
   }
-}
-
-/** The error as callers see it: position data, none of the engine's markers. */
-function withoutInternals(err: DistrokitError, url: string, item: DownloadItem): DistrokitError {
-  const { transient: _t, restart: _r, ...data } = err.data;
-  return new DistrokitError(err.code, err.detail, { ...data, file: data.file ?? url, entry: data.entry ?? item.entry }, { cause: err.cause });
 }
 
 /**

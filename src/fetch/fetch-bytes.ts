@@ -11,7 +11,7 @@
  */
 import { concatBytes } from '../../formats/bytes.js';
 import { DistrokitError } from '../../formats/errors.js';
-import { isTransient, openSource, transient } from './source.js';
+import { openSource, transient, withRetries } from './source.js';
 
 export interface FetchBytesOptions {
   /** Milliseconds without any byte arriving before an attempt fails (default 30 s). */
@@ -27,30 +27,19 @@ export interface FetchBytesOptions {
 }
 
 /** The body of `url` (http, https or file), or undefined when `optional` and absent. */
-export async function fetchBytes(url: string, options: FetchBytesOptions = {}): Promise<Uint8Array | undefined> {
-  const retries = options.retries ?? 3;
-  for (let attempt = 0; ; attempt++) {
+export function fetchBytes(url: string, options: FetchBytesOptions = {}): Promise<Uint8Array | undefined> {
+  return withRetries(url, undefined, options, async () => {
     try {
       return await fetchOnce(url, options);
     } catch (err) {
-      const error = DistrokitError.wrap(err, 'FETCH_FAILED', { file: url });
-      if (options.optional && isAbsent(error)) return undefined;
-      if (!isTransient(error)) throw withoutMarker(error);
-      if (attempt >= retries)
-        throw new DistrokitError('FETCH_RETRIES_EXHAUSTED', `${attempt + 1} attempts failed; the last: ${error.code}: ${error.detail}`, { file: url, attempts: attempt + 1, last: error.code }, { cause: error });
-      await new Promise((r) => setTimeout(r, (options.backoffMs ?? 500) * 2 ** attempt));
+      if (options.optional && err instanceof DistrokitError && isAbsent(err)) return undefined;
+      throw err;
     }
-  }
+  });
 }
 
 function isAbsent(err: DistrokitError): boolean {
   return err.code === 'FETCH_NOT_FOUND' || (err.code === 'FETCH_HTTP_STATUS' && (err.data.status === 404 || err.data.status === 410));
-}
-
-function withoutMarker(err: DistrokitError): DistrokitError {
-  if (!('transient' in err.data)) return err;
-  const { transient: _, ...data } = err.data;
-  return new DistrokitError(err.code, err.detail, data, { cause: err.cause });
 }
 
 async function fetchOnce(url: string, options: FetchBytesOptions): Promise<Uint8Array> {

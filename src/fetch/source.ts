@@ -31,12 +31,50 @@ export interface OpenedSource {
 const agents = { http: new HttpAgent({ keepAlive: true, maxSockets: 16 }), https: new HttpsAgent({ keepAlive: true, maxSockets: 16 }) };
 
 /** Whether `err` is worth another attempt (network trouble, a timeout, a 5xx/429/408), as open() and the engine mark it. */
-export function isTransient(err: unknown): boolean {
+function isTransient(err: unknown): boolean {
   return err instanceof DistrokitError && err.data.transient === true;
 }
 
 export function transient(code: 'FETCH_FAILED' | 'FETCH_TIMEOUT' | 'FETCH_HTTP_STATUS', message: string, url: string, extra: Record<string, unknown> = {}, cause?: unknown): DistrokitError {
   return new DistrokitError(code, message, { file: url, transient: true, ...extra }, cause === undefined ? undefined : { cause });
+}
+
+export interface RetryOptions {
+  /** Attempts after the first on transient failures (default 3). */
+  retries?: number;
+  /** First backoff delay in ms, doubled at each retry (default 500). */
+  backoffMs?: number;
+  onRetry?: (attempt: number, delayMs: number, error: DistrokitError) => void;
+}
+
+/**
+ * Runs `attempt` until it succeeds, retrying transient failures with
+ * exponential backoff: a failure that is not transient is thrown as it is
+ * (without the engine's markers), the last transient one as
+ * FETCH_RETRIES_EXHAUSTED naming `url`.
+ */
+export async function withRetries<T>(url: string, entry: string | undefined, options: RetryOptions, attempt: (n: number) => Promise<T>): Promise<T> {
+  const retries = options.retries ?? 3;
+  for (let n = 0; ; n++) {
+    try {
+      return await attempt(n);
+    } catch (err) {
+      const error = DistrokitError.wrap(err, 'FETCH_FAILED', { file: url, entry });
+      if (!isTransient(error)) throw withoutInternals(error, url, entry);
+      if (n >= retries)
+        throw new DistrokitError('FETCH_RETRIES_EXHAUSTED', `${n + 1} attempts failed; the last: ${error.code}: ${error.detail}`, { file: url, entry, attempts: n + 1, last: error.code }, { cause: error });
+      const delayMs = (options.backoffMs ?? 500) * 2 ** n;
+      options.onRetry?.(n + 1, delayMs, error);
+      await new Promise((ok) => setTimeout(ok, delayMs));
+    }
+  }
+}
+
+/** The error as callers see it: position data, none of the engine's markers (transient, restart). */
+function withoutInternals(err: DistrokitError, url: string, entry: string | undefined): DistrokitError {
+  if (!('transient' in err.data) && !('restart' in err.data) && err.data.file !== undefined) return err;
+  const { transient: _t, restart: _r, ...data } = err.data;
+  return new DistrokitError(err.code, err.detail, { ...data, file: data.file ?? url, entry: data.entry ?? entry }, { cause: err.cause });
 }
 
 /** Redirects followed before a download fails (mirror networks such as download.opensuse.org answer with one). */

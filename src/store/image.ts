@@ -22,7 +22,8 @@ import { type RegistrationFormat, writeRegistration } from './registration.js';
 
 export type { RegistrationFormat };
 export const REGISTRATION_FORMATS: readonly RegistrationFormat[] = ['load-db', 'print-registration', 'register-validity'];
-import { compressFileToZstdFrames, sha256OfFile } from './zstd-frames.js';
+import { compressFileToZstdFrames } from './zstd-frames.js';
+import { sha256OfFile } from '../fetch/checksum.js';
 
 /** The seed's fixed filesystem UUID (`mkfs.ext4 -U`). */
 export const DEFAULT_STORE_IMAGE_UUID = '44444444-4444-4444-8888-888888888888';

@@ -48,24 +48,6 @@ export async function compressFileToZstdFrames(input: string, out: FileHandle, l
   return { bytes: written, inputSha256: inHash.digest('hex'), outputSha256: outHash.digest('hex') };
 }
 
-/** sha256 of a whole file, read in large pieces. */
-export async function sha256OfFile(path: string): Promise<string> {
-  const h = createHash('sha256');
-  const fh = await open(path, 'r');
-  const buf = Buffer.alloc(ZSTD_FRAME_BYTES);
-  try {
-    for (;;) {
-      const n = await readFull(fh, buf);
-      if (n === 0) break;
-      h.update(buf.subarray(0, n));
-      if (n < buf.byteLength) break;
-    }
-  } finally {
-    await fh.close();
-  }
-  return h.digest('hex');
-}
-
 async function readFull(fh: FileHandle, buf: Buffer): Promise<number> {
   let got = 0;
   while (got < buf.byteLength) {

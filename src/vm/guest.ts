@@ -14,13 +14,13 @@
  * this machine's apt lists and downloaded by packages.ts.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { collectBytes } from '../../formats/bytes.js';
 import { DistrokitError } from '../../formats/errors.js';
 import { cacheDir } from '../fetch/cache.js';
+import { sha256OfFile } from '../fetch/checksum.js';
 import { buildInitrd, type InitrdCompression, writeInitrd } from '../initrd/build.js';
 import { computeModuleClosure, type ModuleClosure } from '../initrd/modules.js';
 import { type Stage1Options, stage1Tree } from '../initrd/stage1.js';
@@ -113,12 +113,6 @@ export function baseLayoutHash(options: GuestOptions): Promise<string> {
   return stage1LayoutHash(guestStage1Options(options));
 }
 
-async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(path), hash);
-  return hash.digest('hex');
-}
-
 /** busybox from the busybox-static .deb, as a tree file. */
 async function busyboxFromDeb(deb: string, store: SpoolStore): Promise<{ size: number; content: FileContent }> {
   const tree = await layPackages([deb], { store });
@@ -158,7 +152,7 @@ async function localDeb(path: string, what: 'kernel' | 'busybox'): Promise<{ pat
     if (what === 'kernel') throw new DistrokitError('VM_KERNEL_INVALID', `kernel '${path}' is not a file`, { file: path });
     throw new DistrokitError('VM_PACKAGE_MISSING', `busybox-static .deb '${path}' is not a file`, { file: path });
   }
-  return { path, sha256: await sha256File(path) };
+  return { path, sha256: await sha256OfFile(path) };
 }
 
 /** A .deb: given by path, or a default package downloaded when first needed. */
